@@ -1,0 +1,16 @@
+// The autograd layer in one include.
+#pragma once
+#include "tapegrad/autograd/engine.hpp"
+#include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/function.hpp"
+#include "tapegrad/autograd/grad_mode.hpp"
+#include "tapegrad/autograd/gradcheck.hpp"
+#include "tapegrad/autograd/introspect.hpp"
+#include "tapegrad/autograd/ops/elementwise.hpp"
+#include "tapegrad/autograd/ops/factory.hpp"
+#include "tapegrad/autograd/ops/linalg.hpp"
+#include "tapegrad/autograd/ops/loss.hpp"
+#include "tapegrad/autograd/ops/reduction.hpp"
+#include "tapegrad/autograd/ops/shape_ops.hpp"
+#include "tapegrad/autograd/random.hpp"
+#include "tapegrad/autograd/tensor.hpp"

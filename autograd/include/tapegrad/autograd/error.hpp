@@ -1,0 +1,46 @@
+// tapegrad errors: every user mistake becomes one of these, never undefined behaviour.
+// Messages name the op, the shapes involved and what was expected.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace tg {
+
+/// Base class of every exception tapegrad throws on bad input.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+/// Operand shapes that do not fit the op (broadcasting, matmul, reshape, ...).
+class ShapeError : public Error {
+ public:
+  using Error::Error;
+};
+/// Wrong or mixed dtypes (mixing float32 and float64 needs an explicit `.to()`).
+class DtypeError : public Error {
+ public:
+  using Error::Error;
+};
+/// An argument out of its documented range (negative axis beyond rank, k = 0, ...).
+class ValueError : public Error {
+ public:
+  using Error::Error;
+};
+/// Misuse of the graph: backward twice without retain_graph, grad of an input that
+/// does not require grad, a once-differentiable rule under create_graph, ...
+class GraphError : public Error {
+ public:
+  using Error::Error;
+};
+/// Raised in anomaly mode by the first op that produced NaN or Inf.
+class AnomalyError : public Error {
+ public:
+  using Error::Error;
+};
+/// Missing, truncated or corrupt files (datasets, checkpoints).
+class IoError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace tg

@@ -1,0 +1,27 @@
+// Reductions over any set of axes (empty = all axes), with keepdim.
+#pragma once
+#include "tapegrad/autograd/tensor.hpp"
+
+namespace tg {
+
+Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+/// Variance with `correction` (1 = unbiased, like torch.var).
+Tensor var(const Tensor& x, const Axes& axes = {}, int64_t correction = 1, bool keepdim = false);
+Tensor std(const Tensor& x, const Axes& axes = {}, int64_t correction = 1, bool keepdim = false);
+/// Max / min values. The gradient goes to the arg max; ties share it equally.
+Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+/// log Σ exp(x), computed as m + log Σ exp(x - m) so it never overflows.
+Tensor logsumexp(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+/// Euclidean norm. Its gradient x/‖x‖ is taken as 0 where ‖x‖ = 0 (a subgradient), so
+/// gradient penalties stay finite at the origin.
+Tensor norm(const Tensor& x, const Axes& axes = {}, bool keepdim = false);
+Tensor softmax(const Tensor& x, int64_t axis = -1);
+Tensor log_softmax(const Tensor& x, int64_t axis = -1);
+
+/// Sums `x` down to `shape` (the adjoint of broadcasting): the engine's one place where
+/// broadcasting is undone.
+Tensor sum_to(const Tensor& x, const Shape& shape);
+
+}  // namespace tg

@@ -1,0 +1,45 @@
+// Ops that move values without arithmetic.
+#pragma once
+#include <vector>
+
+#include "tapegrad/autograd/tensor.hpp"
+
+namespace tg {
+
+/// Same values, new shape; one entry may be -1 (inferred). Shares storage.
+Tensor reshape(const Tensor& x, const Shape& shape);
+Tensor flatten(const Tensor& x, int64_t start_axis = 0, int64_t end_axis = -1);
+Tensor squeeze(const Tensor& x, int64_t axis);
+Tensor unsqueeze(const Tensor& x, int64_t axis);
+/// Broadcasts to `shape` (NumPy rules; -1 keeps an axis).
+Tensor expand(const Tensor& x, const Shape& shape);
+Tensor broadcast_to(const Tensor& x, const Shape& shape);
+Tensor transpose(const Tensor& x, int64_t a, int64_t b);
+Tensor permute(const Tensor& x, const Axes& order);
+Tensor cat(const std::vector<Tensor>& xs, int64_t axis = 0);
+Tensor stack(const std::vector<Tensor>& xs, int64_t axis = 0);
+/// Pieces of `size` along `axis` (the last may be smaller).
+std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t axis = 0);
+/// `chunks` nearly equal pieces along `axis`.
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t axis = 0);
+/// x[start:stop:step] along `axis`, Python conventions (negative start/stop count from
+/// the end, out-of-range bounds clamp); step must be positive.
+Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t stop, int64_t step = 1);
+/// Rows (along `axis`) picked by integer `index` values.
+Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& index);
+/// Integer indices with a shape, for gather.
+struct Index {
+  std::vector<int64_t> values;
+  Shape shape;
+};
+/// out[i][j] = x[i][index[i][j]] for axis 1 (likewise for other axes); `index` has the
+/// rank of x and, off `axis`, its extents.
+Tensor gather(const Tensor& x, int64_t axis, const Index& index);
+/// Tiles x `reps[i]` times along axis i (like torch.Tensor.repeat).
+Tensor repeat(const Tensor& x, const Shape& reps);
+Tensor tile(const Tensor& x, const Shape& reps);
+/// Pads with `value`: `pads` holds (before, after) pairs, one pair per axis from the
+/// first axis on (missing trailing axes are not padded).
+Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value = 0);
+
+}  // namespace tg

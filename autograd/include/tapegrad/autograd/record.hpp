@@ -1,0 +1,105 @@
+// record(): how an op puts itself on the tape. This is the whole op-author API.
+//
+//   // d/dx exp(x) = exp(x)
+//   Tensor exp(const Tensor& x) {
+//     Tensor y = /* compute values */;
+//     return record("exp", {x}, y, {y}, [](BackwardContext& c) {
+//       return TensorList{c.grad() * c.saved(0)};
+//     });
+//   }
+//
+// The rule is written with Tensor ops, so when the engine runs it with grad mode on
+// (create_graph) it records too, and gradients of gradients come for free.
+// Broadcasting is undone by the engine (Note [Central unbroadcast] in engine.cpp): a
+// rule may return a gradient of the broadcast shape.
+#pragma once
+#include <initializer_list>
+#include <optional>
+#include <string_view>
+
+#include "tapegrad/autograd/grad_mode.hpp"
+#include "tapegrad/autograd/node.hpp"
+#include "tapegrad/autograd/saved_tensor.hpp"
+
+namespace tg {
+
+/// What a backward rule sees.
+class BackwardContext {
+ public:
+  BackwardContext(const Node& node, TensorList& grads, const std::vector<SavedTensor>& saved)
+      : node_(node), grads_(grads), saved_(saved) {}
+  /// Gradient w.r.t. output i (zeros if nothing flowed into it).
+  Tensor grad(int i = 0) const;
+  /// Saved value i, in the order given to record().
+  Tensor saved(int i) const;
+  /// Whether input i needs a gradient (rules may skip work for the others).
+  bool needs_grad(int i) const;
+
+ private:
+  const Node& node_;
+  TensorList& grads_;
+  const std::vector<SavedTensor>& saved_;
+};
+
+/// A node whose backward is a rule object (usually a lambda). One class per op, no
+/// std::function, one allocation per node.
+template <class Rule>
+class RuleNode final : public Node {
+ public:
+  RuleNode(std::string_view name, Rule rule) : name_(name), rule_(std::move(rule)) {}
+  std::string_view name() const override { return name_; }
+  TensorList apply(TensorList&& grads) override {
+    BackwardContext ctx(*this, grads, saved_);
+    return (*rule_)(ctx);
+  }
+  void release_saved() override {
+    for (auto& s : saved_) s.release();
+  }
+  std::size_t saved_bytes() const override {
+    std::size_t n = 0;
+    for (const auto& s : saved_) n += s.nbytes();
+    return n;
+  }
+  std::vector<SavedTensor>& saved() { return saved_; }
+
+ private:
+  std::string_view name_;
+  std::optional<Rule> rule_;
+  std::vector<SavedTensor> saved_;
+};
+
+namespace detail {
+inline constexpr uint64_t kNotRecorded = ~uint64_t{0};
+bool any_requires_grad(std::initializer_list<Tensor> inputs);
+void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out);
+void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t output_nr,
+                   std::initializer_list<Tensor> inputs = {});
+}  // namespace detail
+
+/// Records `outputs = op(inputs)` on the tape if grad mode is on and any input requires
+/// grad; `saved` lists the tensors the rule reads (inputs or outputs). Returns outputs.
+template <class Rule>
+TensorList record_multi(std::string_view op, std::initializer_list<Tensor> inputs,
+                        TensorList outputs, std::initializer_list<Tensor> saved, Rule rule) {
+  if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs)) {
+    for (const auto& o : outputs) detail::check_anomaly(op, detail::kNotRecorded, o);
+    return outputs;
+  }
+  auto node = std::make_shared<RuleNode<Rule>>(op, std::move(rule));
+  for (const auto& in : inputs) node->add_input(in);
+  for (uint32_t i = 0; i < outputs.size(); ++i) detail::attach_output(node, outputs[i], i, inputs);
+  node->saved().reserve(saved.size());
+  for (const auto& s : saved) node->saved().emplace_back(s, node);
+  for (const auto& o : outputs) detail::check_anomaly(op, node->sequence_nr(), o);
+  return outputs;
+}
+
+/// Single-output form of record_multi.
+template <class Rule>
+Tensor record(std::string_view op, std::initializer_list<Tensor> inputs, Tensor output,
+              std::initializer_list<Tensor> saved, Rule rule) {
+  return std::move(record_multi(op, inputs, TensorList{std::move(output)}, saved,
+                                std::move(rule))[0]);
+}
+
+}  // namespace tg

@@ -1,0 +1,37 @@
+// SavedTensor: a value a node keeps for its backward rule.
+//
+// Note [Saved outputs]: a node that saves its own output (exp saves exp(x)) must not
+// hold a strong reference to itself through it, or node and tensor would keep each
+// other alive forever. An output is therefore saved without its grad_fn, plus a weak
+// pointer to the node; unpacking it during backward (when the node is certainly alive)
+// re-attaches the node, so a rule written with the output stays differentiable.
+#pragma once
+#include <memory>
+
+#include "tapegrad/autograd/tensor.hpp"
+
+namespace tg {
+
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  /// Saves `t`; `owner` is the node being recorded (needed when `t` is its output).
+  SavedTensor(const Tensor& t, const std::shared_ptr<Node>& owner);
+
+  /// The saved value, linked to the graph as it was. Throws GraphError if the values
+  /// were released or modified in place since (Note [Version counter]).
+  Tensor unpack(std::string_view op, uint64_t seq) const;
+  void release() { data_ = Tensor(); }
+  bool released() const { return !data_.defined(); }
+  std::size_t nbytes() const { return data_.defined() ? data_.nbytes() : 0; }
+
+ private:
+  Tensor data_;                 // inputs: the tensor itself; outputs: detached alias
+  std::weak_ptr<Node> owner_;   // outputs only
+  uint32_t output_nr_ = 0;
+  bool is_output_ = false;
+  bool requires_grad_ = false;
+  uint32_t version_ = 0;
+};
+
+}  // namespace tg

@@ -1,0 +1,30 @@
+// Storage: one contiguous, 64-byte-aligned buffer shared by tensors that alias it.
+//
+// Note [Version counter]: every in-place write bumps `version`. A node that saved a
+// tensor remembers the version it saw and refuses to run its backward rule if the
+// value changed since (an optimiser step between forward and backward would otherwise
+// give a silently wrong gradient).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace tg {
+
+struct Storage {
+  void* data = nullptr;
+  std::size_t nbytes = 0;
+  uint32_t version = 0;
+
+  explicit Storage(std::size_t nbytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  static std::shared_ptr<Storage> allocate(std::size_t nbytes);
+};
+
+/// Bytes currently held by all live storages (for leak tests and the tape inspector).
+std::int64_t live_bytes();
+
+}  // namespace tg

@@ -1,0 +1,247 @@
+// The engine: reverse mode over the tape. This file is meant to be read top to bottom.
+//
+// A pass has three steps:
+//   1. Discover: walk the graph from the outputs (an explicit stack, never recursion:
+//      a chain of 100,000 ops must not overflow the stack) and, in post-order, mark the
+//      nodes that lie on a path to a target. Targets are the requested inputs for grad(),
+//      and every leaf accumulator for backward().
+//   2. Count: for each marked node, how many marked nodes feed gradient into it.
+//   3. Run: start from the outputs' nodes; pop the ready node with the highest sequence
+//      number (the newest, Note [Sequence numbers]), run its rule, send each gradient
+//      along its edge into the next node's buffer, and make that node ready when its last
+//      producer has run.
+//
+// Note [Central unbroadcast]: a rule may return a gradient with the broadcast shape of
+// the op's output; the engine sums it back to the shape the input had when it was
+// recorded (sum_to), in this one place, so no rule has to.
+#include "tapegrad/autograd/engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <queue>
+#include <unordered_map>
+
+#include "accumulate_grad.hpp"
+#include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/grad_mode.hpp"
+#include "tapegrad/autograd/ops/elementwise.hpp"
+#include "tapegrad/autograd/ops/factory.hpp"
+#include "tapegrad/autograd/ops/reduction.hpp"
+
+namespace tg {
+namespace {
+
+struct NodeTask {
+  int dependencies = 0;   // producers still to run
+  bool on_path = false;   // a target is reachable from here (or this is one)
+  bool is_target = false;
+  TensorList buffer;      // gradients w.r.t. the node's outputs, summed as they arrive
+};
+
+struct Pass {
+  std::unordered_map<Node*, NodeTask> tasks;
+  // grad(): which returned slot each target edge fills.
+  std::unordered_multimap<Node*, std::pair<uint32_t, size_t>> capture;  // node -> (nr, slot)
+  bool accumulate = false;
+  bool keep_graph = false;
+  bool create_graph = false;
+};
+
+// Step 1 (post-order DFS with an explicit stack).
+void discover(Pass& pass, const std::vector<Node*>& roots) {
+  struct Frame {
+    Node* node;
+    size_t next;
+  };
+  std::vector<Frame> stack;
+  auto visit = [&](Node* n) {
+    auto [it, fresh] = pass.tasks.try_emplace(n);
+    if (!fresh) return;
+    it->second.buffer.resize(n->output_meta().empty() ? 1 : n->output_meta().size());
+    it->second.is_target = pass.accumulate ? dynamic_cast<AccumulateGrad*>(n) != nullptr
+                                           : pass.capture.count(n) > 0;
+    stack.push_back({n, 0});
+  };
+  for (Node* r : roots) visit(r);
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const auto& edges = f.node->next_edges();
+    if (f.next < edges.size()) {
+      Node* child = edges[f.next++].node.get();
+      if (child != nullptr) visit(child);  // may reallocate `stack`: `f` is not used after
+      continue;
+    }
+    NodeTask& t = pass.tasks[f.node];
+    t.on_path = t.is_target;
+    for (const Edge& e : edges)
+      if (e.valid() && pass.tasks[e.node.get()].on_path) t.on_path = true;
+    stack.pop_back();
+  }
+}
+
+// Step 2.
+void count_dependencies(Pass& pass) {
+  for (auto& [node, task] : pass.tasks) {
+    if (!task.on_path) continue;
+    for (const Edge& e : node->next_edges())
+      if (e.valid()) {
+        NodeTask& child = pass.tasks[e.node.get()];
+        if (child.on_path) ++child.dependencies;
+      }
+  }
+}
+
+/// Adds `g` into slot `nr` of `task`'s buffer.
+void accumulate_into(NodeTask& task, uint32_t nr, Tensor g) {
+  Tensor& slot = task.buffer[nr];
+  slot = slot.defined() ? slot + g : std::move(g);
+}
+
+/// Checks and unbroadcasts the gradient a rule returned for input `i` of `node`.
+Tensor conform(const Node& node, size_t i, Tensor g) {
+  const TensorMeta& meta = node.input_meta()[i];
+  if (g.shape() != meta.shape) g = sum_to(g, meta.shape);  // Note [Central unbroadcast]
+  if (g.dtype() != meta.dtype)
+    throw GraphError(fmt::format("backward of '{}' (seq {}) returned a {} gradient for input {} "
+                                 "of dtype {}",
+                                 node.name(), node.sequence_nr(), name(g.dtype()), i,
+                                 name(meta.dtype)));
+  if (AnomalyMode::is_enabled() && has_non_finite(g))
+    throw AnomalyError(fmt::format(
+        "anomaly mode: backward of '{}' (seq {}) produced NaN or Inf in the gradient for "
+        "input {} of shape {}",
+        node.name(), node.sequence_nr(), i, meta.shape.str()));
+  return g;
+}
+
+// Step 3.
+void execute(Pass& pass, TensorList& captured) {
+  auto newer = [](Node* a, Node* b) { return a->sequence_nr() < b->sequence_nr(); };
+  std::priority_queue<Node*, std::vector<Node*>, decltype(newer)> ready(newer);
+  for (auto& [node, task] : pass.tasks)
+    if (task.on_path && task.dependencies == 0) ready.push(node);
+
+  while (!ready.empty()) {
+    Node* node = ready.top();
+    ready.pop();
+    NodeTask& task = pass.tasks[node];
+
+    const bool is_accumulator = dynamic_cast<AccumulateGrad*>(node) != nullptr;
+    auto [lo, hi] = pass.capture.equal_range(node);
+    for (auto it = lo; it != hi; ++it) {
+      const auto [nr, slot] = it->second;
+      const Tensor& g = task.buffer[nr];
+      const TensorMeta& m = is_accumulator ? node->input_meta()[0] : node->output_meta()[nr];
+      captured[slot] = g.defined() ? g : zeros(m.shape, m.dtype);
+    }
+    if (is_accumulator && !pass.accumulate) continue;  // grad() never touches .grad
+    if (!is_accumulator && !std::any_of(node->next_edges().begin(), node->next_edges().end(),
+                                        [&](const Edge& e) {
+                                          return e.valid() && pass.tasks[e.node.get()].on_path;
+                                        }))
+      continue;  // a target past which nothing is needed
+
+    if (pass.create_graph && node->once_differentiable())
+      throw GraphError(fmt::format(
+          "'{}' (seq {}) is marked once-differentiable, so its backward cannot be recorded; "
+          "it cannot be used with create_graph=true",
+          node->name(), node->sequence_nr()));
+    TensorList grads = node->apply(std::move(task.buffer));
+    if (!pass.keep_graph) node->release_saved();
+    const auto& edges = node->next_edges();
+    if (grads.size() != edges.size() && !is_accumulator)
+      throw GraphError(fmt::format("backward of '{}' (seq {}) returned {} gradients for {} inputs",
+                                   node->name(), node->sequence_nr(), grads.size(),
+                                   edges.size()));
+    for (size_t i = 0; i < edges.size(); ++i) {
+      const Edge& e = edges[i];
+      if (!e.valid()) continue;
+      NodeTask& next = pass.tasks[e.node.get()];
+      if (!next.on_path) continue;
+      if (grads[i].defined()) accumulate_into(next, e.input_nr, conform(*node, i, grads[i]));
+      if (--next.dependencies == 0) ready.push(e.node.get());
+    }
+  }
+}
+
+Tensor default_grad_output(const Tensor& out, size_t i) {
+  if (out.numel() != 1)
+    throw GraphError(fmt::format(
+        "grad: output {} has shape {}; an implicit gradient exists only for one-element "
+        "outputs, so pass grad_outputs",
+        i, out.shape().str()));
+  return ones_like(out);
+}
+
+/// Seeds the outputs' nodes and runs the pass; returns captured gradients for grad().
+TensorList run(Pass& pass, const TensorList& outputs, const TensorList& grad_outputs,
+               size_t n_captured) {
+  if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
+    throw GraphError(fmt::format("grad: {} grad_outputs given for {} outputs",
+                                 grad_outputs.size(), outputs.size()));
+  std::vector<Node*> roots;
+  std::vector<std::pair<Edge, Tensor>> seeds;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    if (!out.defined() || !out.requires_grad())
+      throw GraphError(fmt::format(
+          "grad: output {} does not require grad and has no grad_fn (was it computed under "
+          "NoGradGuard, or from tensors that do not require grad?)",
+          i));
+    Tensor g = grad_outputs.empty() || !grad_outputs[i].defined() ? default_grad_output(out, i)
+                                                                  : grad_outputs[i];
+    if (g.shape() != out.shape() || g.dtype() != out.dtype())
+      throw ShapeError(fmt::format("grad: grad_outputs[{}] is {} {} but output {} is {} {}", i,
+                                   g.shape().str(), name(g.dtype()), i, out.shape().str(),
+                                   name(out.dtype())));
+    Edge e = gradient_edge(out);
+    roots.push_back(e.node.get());
+    seeds.emplace_back(std::move(e), std::move(g));
+  }
+  AutoGradMode mode(pass.create_graph);
+  discover(pass, roots);
+  count_dependencies(pass);
+  for (auto& [edge, g] : seeds) accumulate_into(pass.tasks[edge.node.get()], edge.input_nr, g);
+  TensorList captured(n_captured);
+  execute(pass, captured);
+  return captured;
+}
+
+}  // namespace
+
+TensorList grad(const TensorList& outputs, const TensorList& inputs, const GradOptions& opt) {
+  Pass pass;
+  pass.create_graph = opt.create_graph;
+  pass.keep_graph = opt.retain_graph.value_or(opt.create_graph);
+  std::vector<Edge> keep_alive;  // accumulators created here must outlive the pass
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined() || !inputs[i].requires_grad())
+      throw GraphError(fmt::format(
+          "grad: input {} (shape {}) does not require grad; call requires_grad_() on it "
+          "before building the graph",
+          i, inputs[i].defined() ? inputs[i].shape().str() : "undefined"));
+    Edge e = gradient_edge(inputs[i]);
+    pass.capture.emplace(e.node.get(), std::make_pair(e.input_nr, i));
+    keep_alive.push_back(std::move(e));
+  }
+  TensorList result = run(pass, outputs, opt.grad_outputs, inputs.size());
+  for (size_t i = 0; i < result.size(); ++i)
+    if (!result[i].defined() && !opt.allow_unused)
+      throw GraphError(fmt::format(
+          "grad: input {} (shape {}) is not reachable from the outputs; pass "
+          "allow_unused=true to get an undefined gradient for it instead",
+          i, inputs[i].shape().str()));
+  return result;
+}
+
+void backward(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph,
+              bool create_graph) {
+  Pass pass;
+  pass.accumulate = true;
+  pass.create_graph = create_graph;
+  pass.keep_graph = retain_graph || create_graph;
+  run(pass, outputs, grad_outputs, 0);
+}
+
+}  // namespace tg

@@ -1,0 +1,32 @@
+// Scalar forms of the elementwise functions, in numerically stable shapes. The
+// vectorised kernels must agree with these.
+#pragma once
+#include <cmath>
+
+namespace tg::kernels::scalar {
+
+template <class T>
+T sigmoid(T x) {  // never evaluates exp of a large positive number
+  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+  T e = std::exp(x);
+  return e / (T(1) + e);
+}
+template <class T>
+T softplus(T x) {  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
+  return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x)));
+}
+template <class T>
+T log_sigmoid(T x) {  // log sigmoid(x) = -softplus(-x)
+  return std::min(x, T(0)) - std::log1p(std::exp(-std::abs(x)));
+}
+template <class T>
+T gelu(T x) {  // tanh approximation
+  const T c = T(0.7978845608028654);  // sqrt(2/pi)
+  return T(0.5) * x * (T(1) + std::tanh(c * (x + T(0.044715) * x * x * x)));
+}
+template <class T>
+T sign(T x) {
+  return T((x > T(0)) - (x < T(0)));
+}
+
+}  // namespace tg::kernels::scalar

@@ -1,0 +1,67 @@
+#include "tapegrad/autograd/node.hpp"
+
+#include <atomic>
+
+#include "accumulate_grad.hpp"
+
+namespace tg {
+namespace {
+std::atomic<std::int64_t> g_live_nodes{0};
+thread_local uint64_t t_sequence_nr = 0;  // Note [Sequence numbers]
+}  // namespace
+
+uint64_t next_sequence_nr() { return t_sequence_nr++; }
+std::int64_t live_nodes() { return g_live_nodes.load(std::memory_order_relaxed); }
+
+Node::Node() : sequence_nr_(next_sequence_nr()) {
+  g_live_nodes.fetch_add(1, std::memory_order_relaxed);
+}
+
+Node::~Node() {
+  for (auto& e : next_edges_) release_node(std::move(e.node));
+  g_live_nodes.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Node::add_input(const Tensor& t) {
+  next_edges_.push_back(gradient_edge(t));
+  input_meta_.push_back({t.shape(), t.dtype()});
+}
+
+// Note [Iterative destruction]: destroying the last handle on a long chain would
+// destroy node n, whose edge destroys node n-1, and so on: one stack frame per node.
+// Instead, while one release is draining on this thread, every further node whose last
+// reference goes is parked in a list, and the outermost call frees them in a loop.
+void release_node(std::shared_ptr<Node>&& node) {
+  thread_local std::vector<std::shared_ptr<Node>>* pending = nullptr;
+  if (!node) return;
+  if (pending != nullptr) {
+    pending->push_back(std::move(node));
+    return;
+  }
+  std::vector<std::shared_ptr<Node>> list;
+  list.push_back(std::move(node));
+  pending = &list;
+  while (!list.empty()) {
+    std::shared_ptr<Node> n = std::move(list.back());
+    list.pop_back();
+    n.reset();  // may push more nodes onto `list`
+  }
+  pending = nullptr;
+}
+
+Edge gradient_edge(const Tensor& t) {
+  if (!t.defined()) return {};
+  TensorImpl* impl = t.impl();
+  if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
+  if (!impl->requires_grad) return {};
+  // A leaf: share one accumulator per leaf while any graph holds it.
+  std::lock_guard<std::mutex> lock(impl->grad_mutex);
+  std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    impl->grad_accumulator = acc;
+  }
+  return {acc, 0};
+}
+
+}  // namespace tg

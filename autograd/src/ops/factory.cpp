@@ -1,0 +1,77 @@
+// Tensors made from nothing.
+#include "tapegrad/autograd/ops/factory.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "../kernels/kernels.hpp"
+#include "op_helpers.hpp"
+
+namespace tg {
+
+Tensor full(const Shape& shape, double value, Dtype dtype) {
+  for (int64_t d : shape)
+    if (d < 0) throw ShapeError(fmt::format("full: negative extent in shape {}", shape.str()));
+  Tensor t = empty(shape, dtype);
+  visit_dtype(dtype, [&]<class T>() { kernels::fill<T>(t.data<T>(), t.numel(), T(value)); });
+  return t;
+}
+Tensor zeros(const Shape& shape, Dtype dtype) { return full(shape, 0.0, dtype); }
+Tensor ones(const Shape& shape, Dtype dtype) { return full(shape, 1.0, dtype); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
+Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
+Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
+Tensor scalar_tensor(double value, Dtype dtype) { return full(Shape{}, value, dtype); }
+
+Tensor arange(double start, double stop, double step, Dtype dtype) {
+  if (step == 0) throw ValueError("arange: step must be non-zero");
+  const auto n = static_cast<int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
+  Tensor t = empty({n}, dtype);
+  visit_dtype(dtype, [&]<class T>() {
+    for (int64_t i = 0; i < n; ++i) t.data<T>()[i] = T(start + static_cast<double>(i) * step);
+  });
+  return t;
+}
+Tensor arange(int64_t n, Dtype dtype) { return arange(0, static_cast<double>(n), 1, dtype); }
+
+Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
+  if (steps < 0) throw ValueError(fmt::format("linspace: steps must be >= 0, got {}", steps));
+  Tensor t = empty({steps}, dtype);
+  const double h = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
+  visit_dtype(dtype, [&]<class T>() {
+    for (int64_t i = 0; i < steps; ++i) t.data<T>()[i] = T(start + static_cast<double>(i) * h);
+    if (steps > 1) t.data<T>()[steps - 1] = T(end);
+  });
+  return t;
+}
+
+Tensor eye(int64_t n, Dtype dtype) {
+  Tensor t = zeros({n, n}, dtype);
+  visit_dtype(dtype, [&]<class T>() {
+    for (int64_t i = 0; i < n; ++i) t.data<T>()[i * n + i] = T(1);
+  });
+  return t;
+}
+
+namespace {
+template <class V>
+Tensor from_values(const std::vector<V>& values, const Shape& shape, Dtype dtype) {
+  if (shape.numel() != static_cast<int64_t>(values.size()))
+    throw ShapeError(fmt::format("from_vector: {} values cannot fill shape {} ({} elements)",
+                                 values.size(), shape.str(), shape.numel()));
+  Tensor t = empty(shape, dtype);
+  visit_dtype(dtype, [&]<class T>() {
+    kernels::cast<V, T>(values.data(), t.data<T>(), t.numel());
+  });
+  return t;
+}
+}  // namespace
+
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, Dtype dtype) {
+  return from_values(values, shape, dtype);
+}
+Tensor from_vector(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
+  return from_values(values, shape, dtype);
+}
+
+}  // namespace tg

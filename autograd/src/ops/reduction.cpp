@@ -1,0 +1,203 @@
+// Reductions. sum, max and min are primitives; mean, var, std, logsumexp, softmax and
+// log_softmax are compositions of differentiable ops, so they are differentiable to any
+// order with no rule of their own.
+#include "tapegrad/autograd/ops/reduction.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "../kernels/kernels.hpp"
+#include "op_helpers.hpp"
+#include "tapegrad/autograd/ops/elementwise.hpp"
+#include "tapegrad/autograd/ops/factory.hpp"
+#include "tapegrad/autograd/ops/shape_ops.hpp"
+#include "tapegrad/autograd/record.hpp"
+
+namespace tg {
+
+namespace detail {
+
+std::vector<int> reduction_axes(const Axes& axes, int rank, const char* op) {
+  std::vector<int> out;
+  if (axes.rank() == 0) {
+    for (int i = 0; i < rank; ++i) out.push_back(i);
+    return out;
+  }
+  for (int64_t a : axes) out.push_back(normalize_axis(a, rank, op));
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end())
+    throw ValueError(fmt::format("{}: axes {} name an axis twice", op, axes.str()));
+  return out;
+}
+
+Shape keepdim_shape(const Shape& s, const std::vector<int>& axes) {
+  Shape k = s;
+  for (int a : axes) k[a] = 1;
+  return k;
+}
+
+}  // namespace detail
+
+namespace {
+
+Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool keepdim) {
+  if (keepdim) return detail::keepdim_shape(s, axes);
+  Shape out;
+  for (int i = 0; i < s.rank(); ++i)
+    if (!std::binary_search(axes.begin(), axes.end(), i)) out.push_back(s[i]);
+  return out;
+}
+
+/// Values of reducing x over `axes` (keepdim layout), one axis at a time.
+Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>& axes,
+                     const char* name) {
+  if (op != kernels::Reduce::Sum && x.numel() == 0)
+    throw ValueError(fmt::format("{}: cannot reduce an empty tensor of shape {}", name,
+                                 x.shape().str()));
+  Tensor cur = x;
+  Shape shape = x.shape();
+  for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
+    const int a = *it;
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < a; ++i) outer *= shape[i];
+    for (int i = a + 1; i < shape.rank(); ++i) inner *= shape[i];
+    const int64_t r = shape[a];
+    shape[a] = 1;
+    Tensor next = empty(shape, x.dtype());
+    visit_dtype(x.dtype(), [&]<class T>() {
+      kernels::reduce<T>(op, cur.data<T>(), next.data<T>(), outer, r, inner);
+    });
+    cur = next;
+  }
+  if (axes.empty()) {  // a rank-0 input: the reduction is a copy
+    cur = empty(shape, x.dtype());
+    std::memcpy(cur.impl()->data(), x.impl()->data(), x.nbytes());
+  }
+  return cur;
+}
+
+/// The gradient of a reduction, put back into the keepdim layout and broadcast to x.
+Tensor expand_back(const Tensor& g, const Shape& keep, const Shape& x_shape) {
+  return expand(reshape(g, keep), x_shape);
+}
+
+/// Shared body of max and min: ∂max/∂xᵢ = [xᵢ = max] / #ties.
+Tensor extremum(const char* name, kernels::Reduce op, const Tensor& x, const Axes& axes,
+                bool keepdim) {
+  detail::check_defined(name, x);
+  const auto ax = detail::reduction_axes(axes, x.dim(), name);
+  const Shape keep = detail::keepdim_shape(x.shape(), ax);
+  Tensor y = reshape(reduce_values(op, x, ax, name), reduced_shape(x.shape(), ax, keepdim));
+  return record(name, {x}, y, {x, y}, [keep, ax](BackwardContext& c) {
+    Tensor x = c.saved(0);
+    Tensor hit = eq(x, reshape(c.saved(1).detach(), keep));
+    Tensor ties = sum(hit, Axes(ax.begin(), ax.end()), true);
+    return TensorList{expand_back(c.grad(), keep, x.shape()) * hit / ties};
+  });
+}
+
+}  // namespace
+
+// ∂(Σᵢ xᵢ)/∂xⱼ = 1: the gradient is broadcast back over the summed axes.
+Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
+  detail::check_defined("sum", x);
+  const auto ax = detail::reduction_axes(axes, x.dim(), "sum");
+  const Shape keep = detail::keepdim_shape(x.shape(), ax);
+  Tensor y = reshape(reduce_values(kernels::Reduce::Sum, x, ax, "sum"),
+                     reduced_shape(x.shape(), ax, keepdim));
+  const Shape xs = x.shape();
+  return record("sum", {x}, y, {}, [keep, xs](BackwardContext& c) {
+    return TensorList{expand_back(c.grad(), keep, xs)};
+  });
+}
+
+Tensor max(const Tensor& x, const Axes& axes, bool keepdim) {
+  return extremum("max", kernels::Reduce::Max, x, axes, keepdim);
+}
+Tensor min(const Tensor& x, const Axes& axes, bool keepdim) {
+  return extremum("min", kernels::Reduce::Min, x, axes, keepdim);
+}
+
+Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
+  detail::check_defined("mean", x);
+  const auto ax = detail::reduction_axes(axes, x.dim(), "mean");
+  int64_t n = 1;
+  for (int a : ax) n *= x.shape()[a];
+  return sum(x, axes, keepdim) / static_cast<double>(n);
+}
+
+Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
+  detail::check_defined("var", x);
+  if (correction < 0)
+    throw ValueError(fmt::format("var: correction must be >= 0, got {}", correction));
+  const auto ax = detail::reduction_axes(axes, x.dim(), "var");
+  int64_t n = 1;
+  for (int a : ax) n *= x.shape()[a];
+  Tensor centred = x - mean(x, axes, true);
+  // n − correction ≤ 0 gives Inf/NaN, as in NumPy and PyTorch.
+  return sum(centred * centred, axes, keepdim) / static_cast<double>(n - correction);
+}
+
+Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
+  return sqrt(var(x, axes, correction, keepdim));
+}
+
+Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
+  detail::check_defined("logsumexp", x);
+  const auto ax = detail::reduction_axes(axes, x.dim(), "logsumexp");
+  Tensor m = max(x, axes, true).detach();  // a constant shift: the result is exact
+  {
+    NoGradGuard no_grad;
+    m = where(ne(m, m) + eq(abs(m), full_like(m, INFINITY)), zeros_like(m), m);
+  }
+  Tensor out = log(sum(exp(x - m), axes, true)) + m;
+  return keepdim ? out : reshape(out, reduced_shape(x.shape(), ax, false));
+}
+
+// ∂‖x‖/∂x = x/‖x‖, and 0 where ‖x‖ = 0 (the minimum-norm subgradient).
+Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
+  detail::check_defined("norm", x);
+  const auto ax = detail::reduction_axes(axes, x.dim(), "norm");
+  const Shape keep = detail::keepdim_shape(x.shape(), ax);
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = sqrt(sum(x * x, axes, keepdim));
+  }
+  return record("norm", {x}, y, {x, y}, [keep](BackwardContext& c) {
+    Tensor x = c.saved(0), y = reshape(c.saved(1), keep);
+    Tensor zero = eq(y, zeros_like(y));
+    Tensor inv = where(zero, zeros_like(y), 1.0 / where(zero, ones_like(y), y));
+    return TensorList{expand_back(c.grad(), keep, x.shape()) * x * inv};
+  });
+}
+
+Tensor log_softmax(const Tensor& x, int64_t axis) {
+  return x - logsumexp(x, {axis}, true);
+}
+
+Tensor softmax(const Tensor& x, int64_t axis) { return exp(log_softmax(x, axis)); }
+
+Tensor sum_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  const Shape& xs = x.shape();
+  const int lead = xs.rank() - shape.rank();
+  if (lead < 0)
+    throw ShapeError(fmt::format("sum_to: cannot sum shape {} to the larger rank of {}",
+                                 xs.str(), shape.str()));
+  std::vector<int64_t> axes;
+  for (int i = 0; i < xs.rank(); ++i) {
+    if (i < lead) {
+      axes.push_back(i);
+    } else if (shape[i - lead] == 1 && xs[i] != 1) {
+      axes.push_back(i);
+    } else if (shape[i - lead] != xs[i]) {
+      throw ShapeError(fmt::format("sum_to: shape {} is not a broadcast of {}", xs.str(),
+                                   shape.str()));
+    }
+  }
+  return reshape(sum(x, Axes(axes), true), shape);
+}
+
+}  // namespace tg

@@ -1,0 +1,102 @@
+#include "tapegrad/autograd/random.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "tapegrad/autograd/error.hpp"
+
+namespace tg {
+
+uint64_t Generator::bits(uint64_t c) const {
+  uint64_t z = seed_ * 0x9E3779B97F4A7C15ULL + c * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  z = (z ^ (z >> 29)) * 0xBF58476D1CE4E5B9ULL;  // a second round decorrelates seed and counter
+  return z ^ (z >> 32);
+}
+
+double Generator::uniform(uint64_t c) const {
+  return static_cast<double>(bits(c) >> 11) * 0x1.0p-53;
+}
+
+namespace {
+template <class F>
+Tensor generate(const Shape& shape, Dtype dtype, F value_at) {
+  Tensor t = empty(shape, dtype);
+  visit_dtype(dtype, [&]<class T>() {
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(value_at(i));
+  });
+  return t;
+}
+}  // namespace
+
+Tensor rand(const Shape& shape, Generator& gen, Dtype dtype, double low, double high) {
+  if (!(low < high))
+    throw ValueError(fmt::format("rand: expected low < high, got [{}, {})", low, high));
+  const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
+  return generate(shape, dtype, [&](int64_t i) {
+    return low + (high - low) * gen.uniform(base + static_cast<uint64_t>(i));
+  });
+}
+
+// Box–Muller: two counters per value, so each value is independent of the others.
+Tensor randn(const Shape& shape, Generator& gen, Dtype dtype, double mean, double stddev) {
+  if (!(stddev >= 0))
+    throw ValueError(fmt::format("randn: stddev must be >= 0, got {}", stddev));
+  const uint64_t base = gen.advance(2 * static_cast<uint64_t>(shape.numel()));
+  return generate(shape, dtype, [&](int64_t i) {
+    const uint64_t c = base + 2 * static_cast<uint64_t>(i);
+    const double u1 = 1.0 - gen.uniform(c);  // in (0, 1]: log is finite
+    const double u2 = gen.uniform(c + 1);
+    return mean + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+  });
+}
+
+Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen, Dtype dtype) {
+  if (low >= high)
+    throw ValueError(fmt::format("randint: expected low < high, got [{}, {})", low, high));
+  const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
+  const auto span = static_cast<uint64_t>(high - low);
+  return generate(shape, dtype, [&](int64_t i) {
+    return static_cast<double>(low + static_cast<int64_t>(gen.bits(base + static_cast<uint64_t>(i)) % span));
+  });
+}
+
+Tensor bernoulli(const Tensor& p, Generator& gen) {
+  const std::vector<double> probs = p.to_vector<double>();
+  for (double q : probs)
+    if (!(q >= 0 && q <= 1))
+      throw ValueError(fmt::format("bernoulli: probability {} is outside [0, 1]", q));
+  const uint64_t base = gen.advance(static_cast<uint64_t>(p.numel()));
+  return generate(p.shape(), p.dtype(), [&](int64_t i) {
+    return gen.uniform(base + static_cast<uint64_t>(i)) < probs[static_cast<size_t>(i)] ? 1.0 : 0.0;
+  });
+}
+
+Tensor bernoulli(const Shape& shape, double p, Generator& gen, Dtype dtype) {
+  if (!(p >= 0 && p <= 1))
+    throw ValueError(fmt::format("bernoulli: probability {} is outside [0, 1]", p));
+  const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
+  return generate(shape, dtype, [&](int64_t i) {
+    return gen.uniform(base + static_cast<uint64_t>(i)) < p ? 1.0 : 0.0;
+  });
+}
+
+std::vector<int64_t> randperm(int64_t n, Generator& gen) {
+  if (n < 0) throw ValueError(fmt::format("randperm: n must be >= 0, got {}", n));
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), int64_t{0});
+  const uint64_t base = gen.advance(static_cast<uint64_t>(n));
+  for (int64_t i = n - 1; i > 0; --i) {
+    const auto j = static_cast<int64_t>(gen.bits(base + static_cast<uint64_t>(i)) %
+                                        static_cast<uint64_t>(i + 1));
+    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
+  }
+  return perm;
+}
+
+}  // namespace tg

@@ -1,0 +1,48 @@
+#include "tapegrad/autograd/saved_tensor.hpp"
+
+#include <fmt/format.h>
+
+#include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/node.hpp"
+
+namespace tg {
+
+SavedTensor::SavedTensor(const Tensor& t, const std::shared_ptr<Node>& owner) {
+  if (!t.defined()) return;
+  version_ = t.impl()->storage->version;
+  requires_grad_ = t.requires_grad();
+  if (t.grad_fn() == owner) {  // Note [Saved outputs]
+    is_output_ = true;
+    output_nr_ = t.output_nr();
+    owner_ = owner;
+    data_ = t.detach();
+  } else {
+    data_ = t;
+  }
+}
+
+Tensor SavedTensor::unpack(std::string_view op, uint64_t seq) const {
+  if (!data_.defined())
+    throw GraphError(fmt::format(
+        "{} (seq {}): trying to run backward through the graph a second time, but its saved "
+        "values were freed after the first pass; pass retain_graph=true to the first "
+        "backward/grad call",
+        op, seq));
+  if (data_.impl()->storage->version != version_)
+    throw GraphError(fmt::format(
+        "{} (seq {}): a tensor of shape {} saved for backward was modified in place after it "
+        "was saved (version {} -> {}); clone it before modifying it",
+        op, seq, data_.shape().str(), version_, data_.impl()->storage->version));
+  if (!is_output_) return data_;
+  // Re-attach the output to its node, which is alive while its backward runs.
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = data_.impl()->storage;
+  impl->shape = data_.shape();
+  impl->dtype = data_.dtype();
+  impl->requires_grad = requires_grad_;
+  impl->grad_fn = owner_.lock();
+  impl->output_nr = output_nr_;
+  return Tensor(std::move(impl));
+}
+
+}  // namespace tg

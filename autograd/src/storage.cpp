@@ -1,0 +1,32 @@
+// Storage allocation goes through TBB's scalable allocator, which keeps freed large
+// blocks in a cache instead of returning every 128 KiB+ block to the OS (see
+// docs/kernels.md for the measurement).
+#include "tapegrad/autograd/storage.hpp"
+
+#include <tbb/scalable_allocator.h>
+
+#include <atomic>
+#include <new>
+
+namespace tg {
+namespace {
+std::atomic<std::int64_t> g_live_bytes{0};
+constexpr std::size_t kAlignment = 64;
+}  // namespace
+
+Storage::Storage(std::size_t n) : nbytes(n) {
+  data = scalable_aligned_malloc(n == 0 ? kAlignment : n, kAlignment);
+  if (data == nullptr) throw std::bad_alloc();
+  g_live_bytes.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
+}
+
+Storage::~Storage() {
+  scalable_aligned_free(data);
+  g_live_bytes.fetch_sub(static_cast<std::int64_t>(nbytes), std::memory_order_relaxed);
+}
+
+std::shared_ptr<Storage> Storage::allocate(std::size_t n) { return std::make_shared<Storage>(n); }
+
+std::int64_t live_bytes() { return g_live_bytes.load(std::memory_order_relaxed); }
+
+}  // namespace tg

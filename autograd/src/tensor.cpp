@@ -1,0 +1,229 @@
+// Tensor: handle, metadata, raw values, and the method forms of common ops.
+#include "tapegrad/autograd/tensor.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <ostream>
+
+#include "kernels/kernels.hpp"
+#include "tapegrad/autograd/engine.hpp"
+#include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/ops/reduction.hpp"
+#include "tapegrad/autograd/ops/shape_ops.hpp"
+#include "tapegrad/autograd/record.hpp"
+
+namespace tg {
+
+TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
+
+Tensor empty(const Shape& shape, Dtype dtype) {
+  for (int64_t d : shape)
+    if (d < 0) throw ShapeError(fmt::format("empty: negative extent in shape {}", shape.str()));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = Storage::allocate(static_cast<std::size_t>(shape.numel()) * itemsize(dtype));
+  impl->shape = shape;
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+namespace {
+void check(const Tensor& t, const char* what) {
+  if (!t.defined()) throw Error(fmt::format("{}: called on an undefined tensor", what));
+}
+}  // namespace
+
+const Shape& Tensor::shape() const {
+  check(*this, "shape");
+  return impl_->shape;
+}
+Dtype Tensor::dtype() const {
+  check(*this, "dtype");
+  return impl_->dtype;
+}
+int64_t Tensor::size(int64_t axis) const { return shape()[normalize_axis(axis, dim(), "size")]; }
+
+template <class T>
+T* Tensor::data() {
+  return const_cast<T*>(static_cast<const Tensor*>(this)->data<T>());
+}
+template <class T>
+const T* Tensor::data() const {
+  check(*this, "data");
+  if (dtype_of<T>() != impl_->dtype)
+    throw DtypeError(fmt::format("data: tensor of shape {} holds {}, but {} was requested",
+                                 shape().str(), name(impl_->dtype), name(dtype_of<T>())));
+  return static_cast<const T*>(impl_->data());
+}
+template float* Tensor::data<float>();
+template double* Tensor::data<double>();
+template const float* Tensor::data<float>() const;
+template const double* Tensor::data<double>() const;
+
+template <class T>
+std::vector<T> Tensor::to_vector() const {
+  check(*this, "to_vector");
+  std::vector<T> out(static_cast<size_t>(numel()));
+  visit_dtype(dtype(), [&]<class S>() { kernels::cast<S, T>(data<S>(), out.data(), numel()); });
+  return out;
+}
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+
+template <class T>
+T Tensor::item() const {
+  check(*this, "item");
+  if (numel() != 1)
+    throw ShapeError(fmt::format("item: tensor of shape {} has {} elements, expected 1",
+                                 shape().str(), numel()));
+  return to_vector<T>()[0];
+}
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+
+// ∂to(x)/∂x = 1 (cast back to x's dtype)
+Tensor Tensor::to(Dtype d) const {
+  check(*this, "to");
+  if (d == dtype()) return *this;
+  Tensor y = empty(shape(), d);
+  visit_dtype(dtype(), [&]<class S>() {
+    visit_dtype(d, [&]<class D>() { kernels::cast<S, D>(data<S>(), y.data<D>(), numel()); });
+  });
+  const Dtype from = dtype();
+  return record("to", {*this}, y, {}, [from](BackwardContext& c) {
+    return TensorList{c.grad().to(from)};
+  });
+}
+
+// ∂clone(x)/∂x = 1
+Tensor Tensor::clone() const {
+  check(*this, "clone");
+  Tensor y = empty(shape(), dtype());
+  std::memcpy(y.impl()->data(), impl_->data(), nbytes());
+  return record("clone", {*this}, y, {},
+                [](BackwardContext& c) { return TensorList{c.grad()}; });
+}
+
+Tensor& Tensor::fill_(double value) {
+  check(*this, "fill_");
+  visit_dtype(dtype(), [&]<class T>() { kernels::fill<T>(data<T>(), numel(), T(value)); });
+  bump_version();
+  return *this;
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  check(*this, "copy_");
+  check(src, "copy_");
+  if (src.shape() != shape() || src.dtype() != dtype())
+    throw ShapeError(fmt::format("copy_: source {} {} does not match destination {} {}",
+                                 src.shape().str(), name(src.dtype()), shape().str(),
+                                 name(dtype())));
+  if (src.impl()->data() != impl_->data()) std::memcpy(impl_->data(), src.impl()->data(), nbytes());
+  bump_version();
+  return *this;
+}
+
+void Tensor::bump_version() { ++impl_->storage->version; }
+
+bool Tensor::requires_grad() const { return defined() && impl_->requires_grad; }
+
+Tensor& Tensor::requires_grad_(bool on) {
+  check(*this, "requires_grad_");
+  if (impl_->grad_fn)
+    throw GraphError(fmt::format(
+        "requires_grad_: only leaves can be marked; this tensor of shape {} was produced by "
+        "'{}' (use .detach() first)",
+        shape().str(), impl_->grad_fn->name()));
+  impl_->requires_grad = on;
+  return *this;
+}
+
+bool Tensor::is_leaf() const { return defined() && !impl_->grad_fn; }
+
+Tensor Tensor::grad() const {
+  check(*this, "grad");
+  std::lock_guard<std::mutex> lock(impl_->grad_mutex);
+  return impl_->grad;
+}
+
+void Tensor::set_grad(const Tensor& g) {
+  check(*this, "set_grad");
+  if (g.defined() && (g.shape() != shape() || g.dtype() != dtype()))
+    throw ShapeError(fmt::format("set_grad: gradient {} {} does not match tensor {} {}",
+                                 g.shape().str(), name(g.dtype()), shape().str(), name(dtype())));
+  std::lock_guard<std::mutex> lock(impl_->grad_mutex);
+  impl_->grad = g.defined() ? g.detach() : g;
+}
+
+void Tensor::zero_grad() { set_grad(Tensor()); }
+
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  check(*this, "grad_fn");
+  return impl_->grad_fn;
+}
+uint32_t Tensor::output_nr() const { return defined() ? impl_->output_nr : 0; }
+
+Tensor Tensor::detach() const {
+  check(*this, "detach");
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = impl_->storage;
+  impl->shape = impl_->shape;
+  impl->dtype = impl_->dtype;
+  return Tensor(std::move(impl));
+}
+
+void Tensor::backward(const Tensor& grad_output, bool retain_graph, bool create_graph) const {
+  tg::backward({*this}, {grad_output}, retain_graph, create_graph);
+}
+
+Tensor Tensor::sum(const Axes& a, bool k) const { return tg::sum(*this, a, k); }
+Tensor Tensor::mean(const Axes& a, bool k) const { return tg::mean(*this, a, k); }
+Tensor Tensor::max(const Axes& a, bool k) const { return tg::max(*this, a, k); }
+Tensor Tensor::min(const Axes& a, bool k) const { return tg::min(*this, a, k); }
+Tensor Tensor::var(const Axes& a, int64_t c, bool k) const { return tg::var(*this, a, c, k); }
+Tensor Tensor::std(const Axes& a, int64_t c, bool k) const { return tg::std(*this, a, c, k); }
+Tensor Tensor::logsumexp(const Axes& a, bool k) const { return tg::logsumexp(*this, a, k); }
+Tensor Tensor::norm(const Axes& a, bool k) const { return tg::norm(*this, a, k); }
+Tensor Tensor::reshape(const Shape& s) const { return tg::reshape(*this, s); }
+Tensor Tensor::flatten(int64_t s, int64_t e) const { return tg::flatten(*this, s, e); }
+Tensor Tensor::squeeze(int64_t a) const { return tg::squeeze(*this, a); }
+Tensor Tensor::unsqueeze(int64_t a) const { return tg::unsqueeze(*this, a); }
+Tensor Tensor::transpose(int64_t a, int64_t b) const { return tg::transpose(*this, a, b); }
+Tensor Tensor::permute(const Axes& o) const { return tg::permute(*this, o); }
+Tensor Tensor::expand(const Shape& s) const { return tg::expand(*this, s); }
+
+namespace {
+// Prints nested brackets, eliding the middle of long axes like NumPy.
+void print_values(std::string& out, const std::vector<double>& v, const Shape& s, int axis,
+                  int64_t offset) {
+  if (axis == s.rank()) {
+    out += fmt::format("{:.6g}", v[static_cast<size_t>(offset)]);
+    return;
+  }
+  const int64_t n = s[axis], stride = s.strides()[static_cast<size_t>(axis)];
+  out += '[';
+  for (int64_t i = 0; i < n; ++i) {
+    if (n > 8 && i == 3) {
+      out += "..., ";
+      i = n - 3;
+    }
+    print_values(out, v, s, axis + 1, offset + i * stride);
+    if (i + 1 < n) out += ", ";
+  }
+  out += ']';
+}
+}  // namespace
+
+std::string Tensor::str() const {
+  if (!defined()) return "tensor(undefined)";
+  std::string out = "tensor(";
+  print_values(out, to_vector<double>(), shape(), 0, 0);
+  out += fmt::format(", shape={}, {}", shape().str(), name(dtype()));
+  if (impl_->grad_fn) out += fmt::format(", grad_fn={}", impl_->grad_fn->name());
+  else if (impl_->requires_grad) out += ", requires_grad";
+  return out + ")";
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
+
+}  // namespace tg
