@@ -1,6 +1,7 @@
 // Shape: a small inline vector of extents (no heap allocation; rank <= kMaxRank).
 #pragma once
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -14,6 +15,11 @@ class Shape {
 
   Shape() = default;
   Shape(std::initializer_list<int64_t> dims);
+  /// A single extent (or a single axis, for Axes): `x.sum(1)` reads like PyTorch.
+  template <std::integral I>
+  Shape(I d) {  // NOLINT(google-explicit-constructor): implicit on purpose
+    push_back(static_cast<int64_t>(d));
+  }
   explicit Shape(const std::vector<int64_t>& dims);
   template <class It>
   Shape(It first, It last) {
