@@ -1,0 +1,83 @@
+#include "tapegrad/nn/optim/adam.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "tapegrad/autograd/error.hpp"
+
+namespace tg::optim {
+
+namespace {
+
+std::vector<std::string> adam_buffers(bool amsgrad) {
+  if (amsgrad) return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+  return {"exp_avg", "exp_avg_sq"};
+}
+
+void check_options(const AdamOptions& o, const char* kind) {
+  const bool ok = o.eps >= 0 && o.weight_decay >= 0 && o.betas.beta1 >= 0 && o.betas.beta1 < 1 &&
+                  o.betas.beta2 >= 0 && o.betas.beta2 < 1;
+  if (!ok)
+    throw ValueError(fmt::format(
+        "{}: betas ({}, {}) must lie in [0, 1), eps ({}) and weight_decay ({}) must be >= 0", kind,
+        o.betas.beta1, o.betas.beta2, o.eps, o.weight_decay));
+}
+
+}  // namespace
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options)
+    : Adam(std::move(params), options, false, "Adam") {}
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options, bool decoupled, const char* kind)
+    : Optimizer(std::move(params), options.lr, adam_buffers(options.amsgrad), kind),
+      options_(options),
+      decoupled_weight_decay_(decoupled) {
+  check_options(options, kind);
+}
+
+void Adam::step() {
+  const AdamOptions& o = options_;
+  const double lr = this->lr();
+  const double b1 = o.betas.beta1;
+  const double b2 = o.betas.beta2;
+  for_each_with_grad([&](std::size_t i, const Tensor& grad) {
+    const auto t = static_cast<double>(steps_[i]);
+    const double step_size = lr / (1 - std::pow(b1, t));
+    const double bc2_sqrt = std::sqrt(1 - std::pow(b2, t));
+    visit_dtype(grad.dtype(), [&]<class T>() {
+      T* p = params_[i].data<T>();
+      T* m = buffers_[i][0].data<T>();
+      T* v = buffers_[i][1].data<T>();
+      T* vmax = o.amsgrad ? buffers_[i][2].data<T>() : nullptr;
+      const T* g = grad.data<T>();
+      for (int64_t j = 0; j < grad.numel(); ++j) {
+        T gj = g[j];
+        if (o.weight_decay != 0) {
+          if (decoupled_weight_decay_)
+            p[j] *= T(1 - lr * o.weight_decay);
+          else
+            gj += T(o.weight_decay) * p[j];
+        }
+        m[j] = m[j] * T(b1) + T(1 - b1) * gj;
+        v[j] = v[j] * T(b2) + T(1 - b2) * gj * gj;
+        T vhat = v[j];
+        if (vmax) vhat = vmax[j] = std::max(vmax[j], v[j]);
+        const T denom = std::sqrt(vhat) / T(bc2_sqrt) + T(o.eps);
+        p[j] += T(-step_size) * (m[j] / denom);
+      }
+    });
+  });
+}
+
+AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& o)
+    : Adam(std::move(params),
+           AdamOptions{.lr = o.lr,
+                       .betas = o.betas,
+                       .eps = o.eps,
+                       .weight_decay = o.weight_decay,
+                       .amsgrad = o.amsgrad},
+           true, "AdamW") {}
+
+}  // namespace tg::optim
