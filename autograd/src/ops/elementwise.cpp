@@ -17,9 +17,8 @@ using kernels::UnaryParams;
 
 Tensor unary_values(const Tensor& x, Unary op, UnaryParams p = {}) {
   Tensor y = empty(x.shape(), x.dtype());
-  visit_dtype(x.dtype(), [&]<class T>() {
-    kernels::unary<T>(op, x.data<T>(), y.data<T>(), x.numel(), p);
-  });
+  visit_dtype(x.dtype(),
+              [&]<class T>() { kernels::unary<T>(op, x.data<T>(), y.data<T>(), x.numel(), p); });
   return y;
 }
 
@@ -53,16 +52,16 @@ Tensor unary_op(std::string_view name, const Tensor& x, Unary k, UnaryParams p, 
 
 // ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1
 Tensor add(const Tensor& a, const Tensor& b) {
-  return record("add", {a, b}, binary_values("add", Binary::Add, a, b), {},
-                [](BackwardContext& c) { return TensorList{c.grad(), c.grad()}; });
+  return record("add", {a, b}, binary_values("add", Binary::Add, a, b), {}, [](BackwardContext& c) {
+    return TensorList{c.grad(), c.grad()};
+  });
 }
 
 // ∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1
 Tensor sub(const Tensor& a, const Tensor& b) {
-  return record("sub", {a, b}, binary_values("sub", Binary::Sub, a, b), {},
-                [](BackwardContext& c) {
-                  return TensorList{c.grad(), c.needs_grad(1) ? -c.grad() : Tensor()};
-                });
+  return record("sub", {a, b}, binary_values("sub", Binary::Sub, a, b), {}, [](BackwardContext& c) {
+    return TensorList{c.grad(), c.needs_grad(1) ? -c.grad() : Tensor()};
+  });
 }
 
 // ∂(ab)/∂a = b, ∂(ab)/∂b = a
@@ -105,14 +104,13 @@ static Tensor mul_scalar(const Tensor& x, double s) {
 // ∂xᵖ/∂x = p·xᵖ⁻¹ (written so that p = 0, 1, 2 need no pow at all: the second
 // derivative of x² at 0 is 2, never NaN)
 Tensor pow(const Tensor& x, double p) {
-  return unary_op("pow", x, Unary::PowScalar, {p, 0}, true, false,
-                  [p](BackwardContext& c) {
-                    Tensor g = c.grad(), x = c.saved(0);
-                    if (p == 0) return TensorList{zeros_like(g)};
-                    if (p == 1) return TensorList{g};
-                    if (p == 2) return TensorList{g * x * 2.0};
-                    return TensorList{g * pow(x, p - 1) * p};
-                  });
+  return unary_op("pow", x, Unary::PowScalar, {p, 0}, true, false, [p](BackwardContext& c) {
+    Tensor g = c.grad(), x = c.saved(0);
+    if (p == 0) return TensorList{zeros_like(g)};
+    if (p == 1) return TensorList{g};
+    if (p == 2) return TensorList{g * x * 2.0};
+    return TensorList{g * pow(x, p - 1) * p};
+  });
 }
 
 // ∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·log a (taken as 0 where a = 0)
@@ -179,21 +177,18 @@ Tensor log(const Tensor& x) {
 }
 // ∂log(1+x)/∂x = 1/(1+x)
 Tensor log1p(const Tensor& x) {
-  return unary_op("log1p", x, Unary::Log1p, {}, true, false, [](BackwardContext& c) {
-    return TensorList{c.grad() / (c.saved(0) + 1.0)};
-  });
+  return unary_op("log1p", x, Unary::Log1p, {}, true, false,
+                  [](BackwardContext& c) { return TensorList{c.grad() / (c.saved(0) + 1.0)}; });
 }
 // ∂(eˣ−1)/∂x = eˣ = y + 1
 Tensor expm1(const Tensor& x) {
-  return unary_op("expm1", x, Unary::Expm1, {}, false, true, [](BackwardContext& c) {
-    return TensorList{c.grad() * (c.saved(0) + 1.0)};
-  });
+  return unary_op("expm1", x, Unary::Expm1, {}, false, true,
+                  [](BackwardContext& c) { return TensorList{c.grad() * (c.saved(0) + 1.0)}; });
 }
 // ∂√x/∂x = 1/(2√x)
 Tensor sqrt(const Tensor& x) {
-  return unary_op("sqrt", x, Unary::Sqrt, {}, false, true, [](BackwardContext& c) {
-    return TensorList{c.grad() / c.saved(0) * 0.5};
-  });
+  return unary_op("sqrt", x, Unary::Sqrt, {}, false, true,
+                  [](BackwardContext& c) { return TensorList{c.grad() / c.saved(0) * 0.5}; });
 }
 // ∂x^(−½)/∂x = −½ x^(−3/2) = −½ y³
 Tensor rsqrt(const Tensor& x) {
@@ -204,9 +199,8 @@ Tensor rsqrt(const Tensor& x) {
 }
 // ∂|x|/∂x = sign x (0 at 0)
 Tensor abs(const Tensor& x) {
-  return unary_op("abs", x, Unary::Abs, {}, true, false, [](BackwardContext& c) {
-    return TensorList{c.grad() * sign(c.saved(0))};
-  });
+  return unary_op("abs", x, Unary::Abs, {}, true, false,
+                  [](BackwardContext& c) { return TensorList{c.grad() * sign(c.saved(0))}; });
 }
 // sign is piecewise constant: not recorded, so nothing flows through it.
 Tensor sign(const Tensor& x) {
@@ -241,15 +235,13 @@ Tensor sigmoid(const Tensor& x) {
 }
 // ∂log σ(x)/∂x = σ(−x)
 Tensor log_sigmoid(const Tensor& x) {
-  return unary_op("log_sigmoid", x, Unary::LogSigmoid, {}, true, false, [](BackwardContext& c) {
-    return TensorList{c.grad() * sigmoid(-c.saved(0))};
-  });
+  return unary_op("log_sigmoid", x, Unary::LogSigmoid, {}, true, false,
+                  [](BackwardContext& c) { return TensorList{c.grad() * sigmoid(-c.saved(0))}; });
 }
 // ∂log(1+eˣ)/∂x = σ(x)
 Tensor softplus(const Tensor& x) {
-  return unary_op("softplus", x, Unary::Softplus, {}, true, false, [](BackwardContext& c) {
-    return TensorList{c.grad() * sigmoid(c.saved(0))};
-  });
+  return unary_op("softplus", x, Unary::Softplus, {}, true, false,
+                  [](BackwardContext& c) { return TensorList{c.grad() * sigmoid(c.saved(0))}; });
 }
 // ∂relu(x)/∂x = [x > 0]
 Tensor relu(const Tensor& x) {
@@ -291,14 +283,12 @@ Tensor gelu(const Tensor& x) {
 }
 // ∂clamp(x, lo, hi)/∂x = [lo ≤ x ≤ hi]
 Tensor clamp(const Tensor& x, double lo, double hi) {
-  if (lo > hi)
-    throw ValueError(fmt::format("clamp: lo = {} is greater than hi = {}", lo, hi));
-  return unary_op("clamp", x, Unary::Clamp, {lo, hi}, true, false,
-                  [lo, hi](BackwardContext& c) {
-                    Tensor x = c.saved(0);
-                    Tensor inside = (1.0 - (x < lo)) * (1.0 - (x > hi));
-                    return TensorList{c.grad() * inside};
-                  });
+  if (lo > hi) throw ValueError(fmt::format("clamp: lo = {} is greater than hi = {}", lo, hi));
+  return unary_op("clamp", x, Unary::Clamp, {lo, hi}, true, false, [lo, hi](BackwardContext& c) {
+    Tensor x = c.saved(0);
+    Tensor inside = (1.0 - (x < lo)) * (1.0 - (x > hi));
+    return TensorList{c.grad() * inside};
+  });
 }
 
 // ---- comparisons --------------------------------------------------------------------------
@@ -320,6 +310,9 @@ Tensor operator<(const Tensor& a, double s) { return lt(a, scalar_tensor(s, a.dt
 
 // ∂where(c, a, b)/∂a = [c], ∂/∂b = [¬c]
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  detail::check_defined("where", cond);
+  detail::check_defined("where", a);
+  detail::check_defined("where", b);
   detail::check_same_dtype("where", a, b);
   detail::check_same_dtype("where", cond, a);
   const Shape so =

@@ -24,6 +24,14 @@ std::vector<int> reduction_axes(const Axes& axes, int rank, const char* op) {
     for (int i = 0; i < rank; ++i) out.push_back(i);
     return out;
   }
+  // A rank-0 tensor has one value: axis 0 or -1 names it (as in NumPy and PyTorch), and
+  // reducing it is a copy.
+  if (rank == 0) {
+    for (int64_t a : axes)
+      if (a != 0 && a != -1)
+        throw ValueError(fmt::format("{}: axis {} is out of range for a tensor of rank 0", op, a));
+    return {};
+  }
   for (int64_t a : axes) out.push_back(normalize_axis(a, rank, op));
   std::sort(out.begin(), out.end());
   if (std::adjacent_find(out.begin(), out.end()) != out.end())
@@ -53,8 +61,8 @@ Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool keepdim) 
 Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>& axes,
                      const char* name) {
   if (op != kernels::Reduce::Sum && x.numel() == 0)
-    throw ValueError(fmt::format("{}: cannot reduce an empty tensor of shape {}", name,
-                                 x.shape().str()));
+    throw ValueError(
+        fmt::format("{}: cannot reduce an empty tensor of shape {}", name, x.shape().str()));
   Tensor cur = x;
   Shape shape = x.shape();
   for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
@@ -80,6 +88,15 @@ Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>
 /// The gradient of a reduction, put back into the keepdim layout and broadcast to x.
 Tensor expand_back(const Tensor& g, const Shape& keep, const Shape& x_shape) {
   return expand(reshape(g, keep), x_shape);
+}
+
+/// The max over `axes` (keepdim), detached, with non-finite maxima replaced by 0: the
+/// constant shift that keeps exp from overflowing in logsumexp and softmax. Being a
+/// constant it drops out of every derivative, so the results stay exact to any order.
+Tensor stable_shift(const Tensor& x, const Axes& axes) {
+  NoGradGuard no_grad;
+  Tensor m = max(x.detach(), axes, true);
+  return where(ne(m, m) + eq(abs(m), full_like(m, INFINITY)), zeros_like(m), m);
 }
 
 /// Shared body of max and min: ∂max/∂xᵢ = [xᵢ = max] / #ties.
@@ -140,17 +157,18 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 }
 
 Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
+  detail::check_defined("std", x);
+  // Errors name std, not the var it is built on.
+  if (correction < 0)
+    throw ValueError(fmt::format("std: correction must be >= 0, got {}", correction));
+  detail::reduction_axes(axes, x.dim(), "std");
   return sqrt(var(x, axes, correction, keepdim));
 }
 
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_defined("logsumexp", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "logsumexp");
-  Tensor m = max(x, axes, true).detach();  // a constant shift: the result is exact
-  {
-    NoGradGuard no_grad;
-    m = where(ne(m, m) + eq(abs(m), full_like(m, INFINITY)), zeros_like(m), m);
-  }
+  const Tensor m = stable_shift(x, axes);
   Tensor out = log(sum(exp(x - m), axes, true)) + m;
   return keepdim ? out : reshape(out, reduced_shape(x.shape(), ax, false));
 }
@@ -174,18 +192,29 @@ Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
 }
 
 Tensor log_softmax(const Tensor& x, int64_t axis) {
-  return x - logsumexp(x, {axis}, true);
+  detail::check_defined("log_softmax", x);
+  normalize_axis(axis, x.dim(), "log_softmax");
+  // (x − m) − log Σ exp(x − m): shifting first keeps the digits of the result (x − lse
+  // with lse ≈ 1000 would lose ten of them).
+  const Tensor shifted = x - stable_shift(x, {axis});
+  return shifted - log(sum(exp(shifted), {axis}, true));
 }
 
-Tensor softmax(const Tensor& x, int64_t axis) { return exp(log_softmax(x, axis)); }
+Tensor softmax(const Tensor& x, int64_t axis) {
+  detail::check_defined("softmax", x);
+  normalize_axis(axis, x.dim(), "softmax");
+  // exp(x − m) / Σ exp(x − m): exact to rounding, where exp(log_softmax) is not.
+  const Tensor e = exp(x - stable_shift(x, {axis}));
+  return e / sum(e, {axis}, true);
+}
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   const Shape& xs = x.shape();
   const int lead = xs.rank() - shape.rank();
   if (lead < 0)
-    throw ShapeError(fmt::format("sum_to: cannot sum shape {} to the larger rank of {}",
-                                 xs.str(), shape.str()));
+    throw ShapeError(
+        fmt::format("sum_to: cannot sum shape {} to the larger rank of {}", xs.str(), shape.str()));
   std::vector<int64_t> axes;
   for (int i = 0; i < xs.rank(); ++i) {
     if (i < lead) {
@@ -193,8 +222,8 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
     } else if (shape[i - lead] == 1 && xs[i] != 1) {
       axes.push_back(i);
     } else if (shape[i - lead] != xs[i]) {
-      throw ShapeError(fmt::format("sum_to: shape {} is not a broadcast of {}", xs.str(),
-                                   shape.str()));
+      throw ShapeError(
+          fmt::format("sum_to: shape {} is not a broadcast of {}", xs.str(), shape.str()));
     }
   }
   return reshape(sum(x, Axes(axes), true), shape);
