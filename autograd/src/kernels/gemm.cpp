@@ -1,27 +1,249 @@
-// Matrix multiply. Reference loop order (i, p, j) keeps the innermost loop contiguous.
+// Matrix multiply: C = alpha * op(A) * op(B) + beta * C, row-major.
+//
+// A BLIS-style packed GEMM (docs/kernels.md):
+//   for each column block jc of NC columns of C
+//     for each depth block pc of KC
+//       pack op(B)[pc, jc] into KC×NR micro-panels (zero-padded)       -- parallel
+//       pack op(A)[:, pc]  into MR×KC micro-panels (zero-padded)       -- parallel
+//       for each tile (MC rows × kTileCols columns) of C               -- parallel
+//         for each NR micro-panel of B (stays in L1)
+//           for each MR micro-panel of A (streams from L2)
+//             micro-kernel: MR×NR accumulators in vector registers
+// Transposes cost nothing extra: they only change the packing loops. Every element of C is
+// computed by the same chain of FMAs whatever the tiling, so results do not depend on
+// the thread count.
+#include "parallel_for.hpp"  // first: see the note on GCC 12 there
+
+#include <tbb/scalable_allocator.h>
+
+#include <memory>
+#include <new>
+
 #include "kernels.hpp"
 
+#ifdef TAPEGRAD_USE_OPENBLAS
+#include <cblas.h>
+#endif
+
 namespace tg::kernels {
+namespace {
+
+using detail::Vec;
+
+/// Register and cache blocking per type. NR is NV vectors wide; MR × NV accumulators plus
+/// NV B vectors must fit the 32 AVX-512 registers.
+template <class T>
+struct Blocking {
+  static constexpr int64_t W = detail::kWidth<T>;
+  static constexpr int MR = 12;
+  static constexpr int NV = 2;
+  static constexpr int64_t NR = NV * W;
+  static constexpr int64_t KC = 256;  // KC×NR panel of B in L1
+  static constexpr int64_t MC = 192;  // MC×KC block of A in L2 (multiple of MR)
+  static constexpr int64_t NC = 4096;
+  static constexpr int64_t kTileCols = 4 * NR;  // columns of C per parallel tile
+};
+
+struct ScalableDeleter {
+  void operator()(void* p) const { scalable_aligned_free(p); }
+};
 
 template <class T>
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-          int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  for (int64_t i = 0; i < m; ++i) {
-    T* ci = c + i * ldc;
-    for (int64_t j = 0; j < n; ++j) ci[j] = beta == T(0) ? T(0) : beta * ci[j];
-    for (int64_t p = 0; p < k; ++p) {
-      const T aip = alpha * (trans_a ? a[p * lda + i] : a[i * lda + p]);
-      if (trans_b)
-        for (int64_t j = 0; j < n; ++j) ci[j] += aip * b[j * ldb + p];
-      else
-        for (int64_t j = 0; j < n; ++j) ci[j] += aip * b[p * ldb + j];
+std::unique_ptr<T[], ScalableDeleter> alloc_packed(int64_t n) {
+  const size_t bytes = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
+  void* p = scalable_aligned_malloc(bytes == 0 ? 64 : bytes, 64);
+  if (p == nullptr) throw std::bad_alloc();
+  return std::unique_ptr<T[], ScalableDeleter>(static_cast<T*>(p));
+}
+
+/// Packs rows [i0, i0 + MR) × depth [p0, p0 + kc) of op(A) as dst[p * MR + i], zero rows
+/// past m.
+template <class T, int MR>
+void pack_a_panel(bool trans, const T* a, int64_t lda, int64_t m, int64_t i0, int64_t p0,
+                  int64_t kc, T* dst) {
+  const int64_t rows = std::min<int64_t>(MR, m - i0);
+  if (trans) {  // op(A)(i, p) = a[p * lda + i]: each depth step is a contiguous run
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = a + (p0 + p) * lda + i0;
+      T* d = dst + p * MR;
+      for (int64_t i = 0; i < rows; ++i) d[i] = src[i];
+      for (int64_t i = rows; i < MR; ++i) d[i] = T(0);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < rows; ++i) {
+    const T* src = a + (i0 + i) * lda + p0;
+    for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = src[p];
+  }
+  for (int64_t i = rows; i < MR; ++i)
+    for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = T(0);
+}
+
+/// Packs depth [p0, p0 + kc) × columns [j0, j0 + NR) of op(B) as dst[p * NR + j], zero
+/// columns past n.
+template <class T, int64_t NR>
+void pack_b_panel(bool trans, const T* b, int64_t ldb, int64_t n, int64_t p0, int64_t kc,
+                  int64_t j0, T* dst) {
+  const int64_t cols = std::min<int64_t>(NR, n - j0);
+  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: rows are contiguous runs
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = b + (p0 + p) * ldb + j0;
+      T* d = dst + p * NR;
+      for (int64_t j = 0; j < cols; ++j) d[j] = src[j];
+      for (int64_t j = cols; j < NR; ++j) d[j] = T(0);
+    }
+    return;
+  }
+  for (int64_t j = 0; j < cols; ++j) {
+    const T* src = b + (j0 + j) * ldb + p0;
+    for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
+  }
+  for (int64_t j = cols; j < NR; ++j)
+    for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
+}
+
+/// The register micro-kernel: C[0:MR, 0:NR] = alpha * Ap·Bp + beta * C (beta == 0: C is
+/// not read). ap is MR×kc packed, bp is kc×NR packed.
+template <class T, int MR, int NV>
+inline void micro_kernel(int64_t kc, const T* __restrict ap, const T* __restrict bp, T* c,
+                         int64_t ldc, T alpha, T beta) {
+  using V = Vec<T>;
+  constexpr int64_t W = detail::kWidth<T>, NR = NV * W;
+  V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = V(T(0));
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = V::load_aligned(bp + p * NR + v * W);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const V av(ap[p * MR + i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(av, bv[v], acc[i][v]);
+    }
+  }
+  const V va(alpha), vb(beta);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      T* ci = c + i * ldc + v * W;
+      V r = va * acc[i][v];
+      if (beta != T(0)) r = r + vb * V::load_unaligned(ci);
+      r.store_unaligned(ci);
+    }
+}
+
+/// An edge tile (rows < MR or cols < NR): the micro-kernel into a scratch tile, then the
+/// valid part merged with the same arithmetic as the full tile.
+template <class T, int MR, int NV>
+void edge_kernel(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, T alpha, T beta,
+                 int64_t rows, int64_t cols) {
+  constexpr int64_t NR = NV * detail::kWidth<T>;
+  alignas(64) T tile[MR * NR];
+  micro_kernel<T, MR, NV>(kc, ap, bp, tile, NR, T(1), T(0));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      T r = alpha * tile[i * NR + j];
+      if (beta != T(0)) r = r + beta * c[i * ldc + j];
+      c[i * ldc + j] = r;
+    }
+}
+
+/// C = beta * C (beta == 0 writes zeros, ignoring NaN in C).
+template <class T>
+void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
+}
+
+/// Below this many multiply-adds a GEMM runs on the calling thread.
+constexpr int64_t kSerialMacs = int64_t{1} << 18;  // 64×64×64
+
+template <class T>
+void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  using B = Blocking<T>;
+  constexpr int MR = B::MR, NV = B::NV;
+  constexpr int64_t NR = B::NR;
+  const bool serial = m * n * k <= kSerialMacs;
+  const int64_t m_panels = (m + MR - 1) / MR;
+  const int64_t nc_max = std::min(n, B::NC), kc_max = std::min(k, B::KC);
+  auto apack = alloc_packed<T>(m_panels * MR * kc_max);
+  auto bpack = alloc_packed<T>((nc_max + NR - 1) / NR * NR * kc_max);
+  auto run = [serial](int64_t count, auto&& body) {
+    if (serial || count == 1) {
+      for (int64_t i = 0; i < count; ++i) body(i);
+      return;
+    }
+    detail::ensure_threads_configured();
+    tbb::parallel_for(int64_t{0}, count, body);
+  };
+  for (int64_t jc = 0; jc < n; jc += B::NC) {
+    const int64_t nc = std::min(B::NC, n - jc);
+    const int64_t n_panels = (nc + NR - 1) / NR;
+    for (int64_t pc = 0; pc < k; pc += B::KC) {
+      const int64_t kc = std::min(B::KC, k - pc);
+      const T beta_eff = pc == 0 ? beta : T(1);
+      run(n_panels, [&](int64_t jp) {
+        pack_b_panel<T, NR>(trans_b, b, ldb, jc + nc, pc, kc, jc + jp * NR,
+                            bpack.get() + jp * NR * kc);
+      });
+      run(m_panels, [&](int64_t ip) {
+        pack_a_panel<T, MR>(trans_a, a, lda, m, ip * MR, pc, kc, apack.get() + ip * MR * kc);
+      });
+      const int64_t tiles_m = (m + B::MC - 1) / B::MC;
+      const int64_t tiles_n = (nc + B::kTileCols - 1) / B::kTileCols;
+      run(tiles_m * tiles_n, [&](int64_t t) {
+        const int64_t i_begin = (t / tiles_n) * B::MC, i_end = std::min(m, i_begin + B::MC);
+        const int64_t j_begin = (t % tiles_n) * B::kTileCols;
+        const int64_t j_end = std::min(nc, j_begin + B::kTileCols);
+        for (int64_t j = j_begin; j < j_end; j += NR) {
+          const T* bp = bpack.get() + (j / NR) * NR * kc;
+          const int64_t cols = std::min(NR, nc - j);
+          for (int64_t i = i_begin; i < i_end; i += MR) {
+            const T* ap = apack.get() + (i / MR) * MR * kc;
+            T* cij = c + i * ldc + jc + j;
+            const int64_t rows = std::min<int64_t>(MR, m - i);
+            if (rows == MR && cols == NR)
+              micro_kernel<T, MR, NV>(kc, ap, bp, cij, ldc, alpha, beta_eff);
+            else
+              edge_kernel<T, MR, NV>(kc, ap, bp, cij, ldc, alpha, beta_eff, rows, cols);
+          }
+        }
+      });
     }
   }
 }
 
+}  // namespace
+
+template <class T>
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+          int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == T(0)) return scale_c(m, n, beta, c, ldc);
+#ifdef TAPEGRAD_USE_OPENBLAS
+  const auto ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    return cblas_sgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n),
+                       static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
+                       static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+  else
+    return cblas_dgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n),
+                       static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
+                       static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+#else
+  packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
+}
+
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
                           const float*, int64_t, float, float*, int64_t);
-template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
-                           int64_t, const double*, int64_t, double, double*, int64_t);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                           const double*, int64_t, double, double*, int64_t);
 
 }  // namespace tg::kernels

@@ -2,7 +2,9 @@
 // contiguous buffers. No Tensor, no graph, no xtensor here — just numbers.
 //
 // Each function is a template over float/double, explicitly instantiated in its .cpp
-// file, so xsimd and TBB stay out of every other translation unit.
+// file, so xsimd and TBB stay out of every other translation unit. Kernels run serially
+// below a grain size and in parallel (TBB) above it; results never depend on the thread
+// count (Note [Deterministic partitioning] in parallel_for.hpp). See docs/kernels.md.
 #pragma once
 #include <cstdint>
 
@@ -12,8 +14,24 @@ namespace tg::kernels {
 
 // ---- elementwise, one input ---------------------------------------------------------
 enum class Unary {
-  Neg, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid,
-  LogSigmoid, Softplus, Relu, Silu, Gelu,
+  Neg,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Sqrt,
+  Rsqrt,
+  Abs,
+  Sign,
+  Sin,
+  Cos,
+  Tanh,
+  Sigmoid,
+  LogSigmoid,
+  Softplus,
+  Relu,
+  Silu,
+  Gelu,
   LeakyRelu,  // a = negative slope
   Elu,        // a = alpha
   Clamp,      // a = lo, b = hi
@@ -52,8 +70,8 @@ template <class T>
 void permute(const T* x, const Shape& sx, const Shape& perm, T* y);
 /// y = x[..., start : start + len*step : step, ...] along `axis` of [outer, n, inner].
 template <class T>
-void slice(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, int64_t start,
-           int64_t step, int64_t len);
+void slice(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, int64_t start, int64_t step,
+           int64_t len);
 /// y[..., start + i*step, ...] += x[..., i, ...]: the adjoint of slice (y pre-filled).
 template <class T>
 void slice_add(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, int64_t start,
@@ -62,6 +80,9 @@ template <class From, class To>
 void cast(const From* x, To* y, int64_t n);
 template <class T>
 void fill(T* y, int64_t n, T value);
+/// y = x for n contiguous elements (also the memory-bandwidth probe of bench/).
+template <class T>
+void copy(const T* x, T* y, int64_t n);
 
 // ---- matrix multiply -----------------------------------------------------------------
 /// C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C, row-major, op = transpose if

@@ -1,51 +1,120 @@
-// Elementwise kernels with one input.
-#include <algorithm>
+// Elementwise kernels with one input: xsimd inner loops, TBB over blocks (Note
+// [Deterministic partitioning] in parallel_for.hpp). The vector forms use the same stable
+// shapes as scalar_math.hpp.
+#include "parallel_for.hpp"  // first: see the note on GCC 12 there
+
 #include <cmath>
 
 #include "kernels.hpp"
-#include "scalar_math.hpp"
 
 namespace tg::kernels {
 namespace {
 
+using detail::Vec;
+
+/// Runs the vector functor f over x -> y, in parallel above `grain`.
 template <class T, class F>
-void map(const T* x, T* y, int64_t n, F f) {
-  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+void map(const T* x, T* y, int64_t n, int64_t grain, F f) {
+  detail::parallel_range(n, grain, [&](int64_t b, int64_t e) { detail::map_vec(x, y, b, e, f); });
+}
+
+/// Runs a scalar function (for ops xsimd has no accurate vector form of).
+template <class T, class F>
+void map_scalar(const T* x, T* y, int64_t n, F f) {
+  detail::parallel_range(n, detail::kGrainHeavy, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+  });
+}
+
+// sigmoid(x) = 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) otherwise: exp never overflows.
+template <class T>
+Vec<T> vsigmoid(Vec<T> v) {
+  const Vec<T> e = xsimd::exp(-xsimd::abs(v));
+  const Vec<T> r = Vec<T>(T(1)) / (Vec<T>(T(1)) + e);
+  return xsimd::select(v >= Vec<T>(T(0)), r, e * r);
+}
+// log1p(e^-|x|), the shared tail of softplus and log_sigmoid.
+template <class T>
+Vec<T> vlog1p_exp_neg_abs(Vec<T> v) {
+  return xsimd::log1p(xsimd::exp(-xsimd::abs(v)));
+}
+// std::max(v, a) and std::min(v, a) exactly, NaN in v included.
+template <class T>
+Vec<T> vmax(Vec<T> v, Vec<T> a) {
+  return xsimd::select(v < a, a, v);
+}
+template <class T>
+Vec<T> vmin(Vec<T> v, Vec<T> a) {
+  return xsimd::select(a < v, a, v);
 }
 
 }  // namespace
 
 template <class T>
 void unary(Unary op, const T* x, T* y, int64_t n, UnaryParams p) {
-  const T a = static_cast<T>(p.a), b = static_cast<T>(p.b);
+  using V = Vec<T>;
+  const V a(static_cast<T>(p.a)), b(static_cast<T>(p.b)), zero(T(0)), one(T(1));
+  constexpr int64_t cheap = detail::kGrainCheap, heavy = detail::kGrainHeavy;
   switch (op) {
-    case Unary::Neg: return map(x, y, n, [](T v) { return -v; });
-    case Unary::Exp: return map(x, y, n, [](T v) { return std::exp(v); });
-    case Unary::Log: return map(x, y, n, [](T v) { return std::log(v); });
-    case Unary::Log1p: return map(x, y, n, [](T v) { return std::log1p(v); });
-    case Unary::Expm1: return map(x, y, n, [](T v) { return std::expm1(v); });
-    case Unary::Sqrt: return map(x, y, n, [](T v) { return std::sqrt(v); });
-    case Unary::Rsqrt: return map(x, y, n, [](T v) { return T(1) / std::sqrt(v); });
-    case Unary::Abs: return map(x, y, n, [](T v) { return std::abs(v); });
-    case Unary::Sign: return map(x, y, n, [](T v) { return scalar::sign(v); });
-    case Unary::Sin: return map(x, y, n, [](T v) { return std::sin(v); });
-    case Unary::Cos: return map(x, y, n, [](T v) { return std::cos(v); });
-    case Unary::Tanh: return map(x, y, n, [](T v) { return std::tanh(v); });
-    case Unary::Sigmoid: return map(x, y, n, [](T v) { return scalar::sigmoid(v); });
-    case Unary::LogSigmoid: return map(x, y, n, [](T v) { return scalar::log_sigmoid(v); });
-    case Unary::Softplus: return map(x, y, n, [](T v) { return scalar::softplus(v); });
-    case Unary::Relu: return map(x, y, n, [](T v) { return v > T(0) ? v : T(0); });
-    case Unary::Silu: return map(x, y, n, [](T v) { return v * scalar::sigmoid(v); });
-    case Unary::Gelu: return map(x, y, n, [](T v) { return scalar::gelu(v); });
-    case Unary::LeakyRelu: return map(x, y, n, [a](T v) { return v > T(0) ? v : a * v; });
+    case Unary::Neg:
+      return map(x, y, n, cheap, [](V v) { return -v; });
+    case Unary::Exp:
+      return map(x, y, n, heavy, [](V v) { return xsimd::exp(v); });
+    case Unary::Log:
+      return map(x, y, n, heavy, [](V v) { return xsimd::log(v); });
+    case Unary::Log1p:
+      return map(x, y, n, heavy, [](V v) { return xsimd::log1p(v); });
+    case Unary::Expm1:
+      return map(x, y, n, heavy, [](V v) { return xsimd::expm1(v); });
+    case Unary::Sqrt:
+      return map(x, y, n, cheap, [](V v) { return xsimd::sqrt(v); });
+    case Unary::Rsqrt:
+      return map(x, y, n, cheap, [one](V v) { return one / xsimd::sqrt(v); });
+    case Unary::Abs:
+      return map(x, y, n, cheap, [](V v) { return xsimd::abs(v); });
+    case Unary::Sign:
+      return map(x, y, n, cheap, [zero, one](V v) {
+        return xsimd::select(v > zero, one, xsimd::select(v < zero, -one, zero));
+      });
+    case Unary::Sin:
+      return map_scalar(x, y, n, [](T v) { return std::sin(v); });
+    case Unary::Cos:
+      return map_scalar(x, y, n, [](T v) { return std::cos(v); });
+    case Unary::Tanh:
+      return map(x, y, n, heavy, [](V v) { return xsimd::tanh(v); });
+    case Unary::Sigmoid:
+      return map(x, y, n, heavy, [](V v) { return vsigmoid<T>(v); });
+    case Unary::LogSigmoid:
+      return map(x, y, n, heavy,
+                 [zero](V v) { return vmin<T>(v, zero) - vlog1p_exp_neg_abs<T>(v); });
+    case Unary::Softplus:
+      return map(x, y, n, heavy,
+                 [zero](V v) { return vmax<T>(v, zero) + vlog1p_exp_neg_abs<T>(v); });
+    case Unary::Relu:
+      return map(x, y, n, cheap, [zero](V v) { return xsimd::select(v > zero, v, zero); });
+    case Unary::Silu:
+      return map(x, y, n, heavy, [](V v) { return v * vsigmoid<T>(v); });
+    case Unary::Gelu:
+      return map(x, y, n, heavy, [one](V v) {  // tanh approximation, c = sqrt(2/pi)
+        const V c(T(0.7978845608028654)), k(T(0.044715)), half(T(0.5));
+        return half * v * (one + xsimd::tanh(c * (v + k * v * v * v)));
+      });
+    case Unary::LeakyRelu:
+      return map(x, y, n, cheap, [a, zero](V v) { return xsimd::select(v > zero, v, a * v); });
     case Unary::Elu:
-      return map(x, y, n, [a](T v) { return v > T(0) ? v : a * std::expm1(v); });
-    case Unary::Clamp: return map(x, y, n, [a, b](T v) { return std::min(std::max(v, a), b); });
-    case Unary::PowScalar:
-      if (a == T(2)) return map(x, y, n, [](T v) { return v * v; });
-      return map(x, y, n, [a](T v) { return std::pow(v, a); });
-    case Unary::AddScalar: return map(x, y, n, [a](T v) { return v + a; });
-    case Unary::MulScalar: return map(x, y, n, [a](T v) { return v * a; });
+      return map(x, y, n, heavy,
+                 [a, zero](V v) { return xsimd::select(v > zero, v, a * xsimd::expm1(v)); });
+    case Unary::Clamp:
+      return map(x, y, n, cheap, [a, b](V v) { return vmin<T>(vmax<T>(v, a), b); });
+    case Unary::PowScalar: {
+      if (p.a == 2) return map(x, y, n, cheap, [](V v) { return v * v; });
+      const T e = static_cast<T>(p.a);
+      return map_scalar(x, y, n, [e](T v) { return std::pow(v, e); });
+    }
+    case Unary::AddScalar:
+      return map(x, y, n, cheap, [a](V v) { return v + a; });
+    case Unary::MulScalar:
+      return map(x, y, n, cheap, [a](V v) { return v * a; });
   }
 }
 

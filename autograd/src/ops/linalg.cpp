@@ -1,7 +1,10 @@
 // Linear algebra on top of the GEMM kernel.
 #include "tapegrad/autograd/ops/linalg.hpp"
 
+#include <array>
+
 #include "../kernels/kernels.hpp"
+#include "linalg_internal.hpp"
 #include "op_helpers.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/reduction.hpp"
@@ -11,49 +14,93 @@
 namespace tg {
 namespace {
 
-/// Values of a (…, m, k) @ (…, k, n) for rank-2 and rank-3 operands; a rank-2 operand or
-/// a batch of 1 is shared by every batch.
-Tensor matmul_values(const Tensor& a, const Tensor& b) {
+/// Values of op(a) @ op(b) for rank-2 and rank-3 operands; a rank-2 operand or a batch of
+/// 1 is shared by every batch.
+Tensor matmul_values(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   const int ra = a.dim(), rb = b.dim();
-  const int64_t m = a.shape()[ra - 2], k = a.shape()[ra - 1];
-  const int64_t kb = b.shape()[rb - 2], n = b.shape()[rb - 1];
+  const int64_t a0 = a.shape()[ra - 2], a1 = a.shape()[ra - 1];
+  const int64_t b0 = b.shape()[rb - 2], b1 = b.shape()[rb - 1];
+  const int64_t m = ta ? a1 : a0, k = ta ? a0 : a1, kb = tb ? b1 : b0, n = tb ? b0 : b1;
   const int64_t ba = ra == 3 ? a.shape()[0] : 1, bb = rb == 3 ? b.shape()[0] : 1;
   if (k != kb || (ba != bb && ba != 1 && bb != 1))
     throw ShapeError(fmt::format(
         "matmul: shapes {} and {} do not fit: expected (…, m, k) @ (…, k, n) with equal k and "
-        "batch sizes equal or 1",
-        a.shape().str(), b.shape().str()));
+        "batch sizes equal or 1{}",
+        a.shape().str(), b.shape().str(),
+        ta || tb ? fmt::format(" (after transposing {})", ta && tb ? "both"
+                                                          : ta     ? "a"
+                                                                   : "b")
+                 : ""));
   const int64_t batch = std::max(ba, bb);
   const Shape out_shape = (ra == 3 || rb == 3) ? Shape{batch, m, n} : Shape{m, n};
   Tensor out = empty(out_shape, a.dtype());
   visit_dtype(a.dtype(), [&]<class T>() {
+    if (bb == 1 && !ta) {  // a batch of rows times one matrix is one tall GEMM
+      kernels::gemm<T>(false, tb, ba * m, n, k, T(1), a.data<T>(), a1, b.data<T>(), b1, T(0),
+                       out.data<T>(), n);
+      return;
+    }
     for (int64_t i = 0; i < batch; ++i)
-      kernels::gemm<T>(false, false, m, n, k, T(1), a.data<T>() + (ba == 1 ? 0 : i * m * k), k,
-                       b.data<T>() + (bb == 1 ? 0 : i * k * n), n, T(0),
+      kernels::gemm<T>(ta, tb, m, n, k, T(1), a.data<T>() + (ba == 1 ? 0 : i * a0 * a1), a1,
+                       b.data<T>() + (bb == 1 ? 0 : i * b0 * b1), b1, T(0),
                        out.data<T>() + i * m * n, n);
   });
   return out;
 }
 
+/// A rank-3 x (not transposed) as one [batch * rows, cols] matrix; other tensors as is.
+Tensor flatten_batch(const Tensor& x) {
+  if (x.dim() != 3) return x;
+  return reshape(x, Shape{x.shape()[0] * x.shape()[1], x.shape()[2]});
+}
+
+constexpr std::array<const char*, 4> kNames = {"matmul", "matmul_nt", "matmul_tn", "matmul_tt"};
+
 }  // namespace
 
-// C = AB:  ∂L/∂A = G Bᵀ,  ∂L/∂B = Aᵀ G   (batch axes summed back by the engine)
+namespace detail {
+
+// C = op(A) op(B) with G = ∂L/∂C:
+//   ∂L/∂op(A) = G op(B)ᵀ, so ∂L/∂A = G op(B)ᵀ, or (G op(B)ᵀ)ᵀ = op(B) Gᵀ if A is transposed;
+//   ∂L/∂op(B) = op(A)ᵀ G, so ∂L/∂B = op(A)ᵀ G, or (op(A)ᵀ G)ᵀ = Gᵀ op(A) if B is transposed.
+// Each is again one matmul with transpose flags, so no rule ever copies a transpose.
+// Batch axes broadcast by the forward are summed back by the engine, except for the
+// common "batch of rows times one matrix" case, where the batch folds into the GEMM's rows.
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  check_defined("matmul", a);
+  check_defined("matmul", b);
+  check_same_dtype("matmul", a, b);
+  if (a.dim() < 2 || b.dim() < 2 || a.dim() > 3 || b.dim() > 3)
+    throw ShapeError(
+        fmt::format("matmul: operands of rank {} and {} (shapes {} and {}); "
+                    "expected rank 1, 2 or 3",
+                    a.dim(), b.dim(), a.shape().str(), b.shape().str()));
+  const char* name = kNames[static_cast<size_t>(trans_b) + 2 * static_cast<size_t>(trans_a)];
+  return record(name, {a, b}, matmul_values(a, b, trans_a, trans_b), {a, b},
+                [trans_a, trans_b](BackwardContext& c) {
+                  const Tensor g = c.grad(), a = c.saved(0), b = c.saved(1);
+                  Tensor ga, gb;
+                  if (c.needs_grad(0))
+                    ga = trans_a ? matmul(b, g, trans_b, true) : matmul(g, b, false, !trans_b);
+                  if (c.needs_grad(1)) {
+                    // One rank-2 b shared by a batch of rows of a: fold the batch into the GEMM.
+                    const bool fold = b.dim() == 2 && a.dim() == 3 && !trans_a;
+                    const Tensor af = fold ? flatten_batch(a) : a, gf = fold ? flatten_batch(g) : g;
+                    gb = trans_b ? matmul(gf, af, true, trans_a) : matmul(af, gf, !trans_a, false);
+                  }
+                  return TensorList{ga, gb};
+                });
+}
+
+}  // namespace detail
+
 Tensor matmul(const Tensor& a, const Tensor& b) {
   detail::check_defined("matmul", a);
   detail::check_defined("matmul", b);
-  detail::check_same_dtype("matmul", a, b);
   if (a.dim() == 1 && b.dim() == 1) return dot(a, b);
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
-  if (a.dim() > 3 || b.dim() > 3)
-    throw ShapeError(fmt::format("matmul: operands of rank {} and {} (shapes {} and {}); "
-                                 "expected rank 1, 2 or 3",
-                                 a.dim(), b.dim(), a.shape().str(), b.shape().str()));
-  return record("matmul", {a, b}, matmul_values(a, b), {a, b}, [](BackwardContext& c) {
-    Tensor g = c.grad(), a = c.saved(0), b = c.saved(1);
-    return TensorList{c.needs_grad(0) ? matmul(g, transpose(b, -1, -2)) : Tensor(),
-                      c.needs_grad(1) ? matmul(transpose(a, -1, -2), g) : Tensor()};
-  });
+  return detail::matmul(a, b, false, false);
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
@@ -65,9 +112,10 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 
 Tensor dot(const Tensor& a, const Tensor& b) {
   if (a.dim() != 1 || b.dim() != 1 || a.numel() != b.numel())
-    throw ShapeError(fmt::format("dot: expected two vectors of equal length, got shapes {} "
-                                 "and {}",
-                                 a.shape().str(), b.shape().str()));
+    throw ShapeError(
+        fmt::format("dot: expected two vectors of equal length, got shapes {} "
+                    "and {}",
+                    a.shape().str(), b.shape().str()));
   return sum(a * b);
 }
 
