@@ -1,5 +1,7 @@
 #include "accumulate_grad.hpp"
 
+#include <tbb/task_arena.h>
+
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 
@@ -11,18 +13,25 @@ namespace tg {
 // tensor (add's rule hands the same gradient to both inputs) is copied, so a later
 // in-place update of `.grad` cannot reach the other tensor. Concurrent passes are
 // serialised by the leaf's mutex.
+//
+// The sum runs inside tbb::this_task_arena::isolate: the add kernel may use
+// parallel_for, and a thread waiting in it may otherwise steal another backward task
+// (e.g. from a parallel_for of per-worker passes) that accumulates into the same leaf
+// and blocks on the mutex this thread already holds: a self-deadlock.
 TensorList AccumulateGrad::apply(TensorList&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
   NoGradGuard no_grad;
   std::lock_guard<std::mutex> lock(leaf_->grad_mutex);
-  if (!leaf_->grad.defined()) {
-    leaf_->grad = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1
-                      ? g.detach()
-                      : g.clone().detach();
-  } else {
-    leaf_->grad = (leaf_->grad + g).detach();
-  }
+  tbb::this_task_arena::isolate([&] {
+    if (!leaf_->grad.defined()) {
+      leaf_->grad = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1
+                        ? g.detach()
+                        : g.clone().detach();
+    } else {
+      leaf_->grad = (leaf_->grad + g).detach();
+    }
+  });
   return {};
 }
 

@@ -33,10 +33,10 @@ namespace tg {
 namespace {
 
 struct NodeTask {
-  int dependencies = 0;   // producers still to run
-  bool on_path = false;   // a target is reachable from here (or this is one)
+  int dependencies = 0;  // producers still to run
+  bool on_path = false;  // a target is reachable from here (or this is one)
   bool is_target = false;
-  TensorList buffer;      // gradients w.r.t. the node's outputs, summed as they arrive
+  TensorList buffer;  // gradients w.r.t. the node's outputs, summed as they arrive
 };
 
 struct Pass {
@@ -59,24 +59,30 @@ void discover(Pass& pass, const std::vector<Node*>& roots) {
     auto [it, fresh] = pass.tasks.try_emplace(n);
     if (!fresh) return;
     it->second.buffer.resize(n->output_meta().empty() ? 1 : n->output_meta().size());
-    it->second.is_target = pass.accumulate ? dynamic_cast<AccumulateGrad*>(n) != nullptr
-                                           : pass.capture.count(n) > 0;
+    it->second.is_target =
+        pass.accumulate ? dynamic_cast<AccumulateGrad*>(n) != nullptr : pass.capture.count(n) > 0;
     stack.push_back({n, 0});
   };
-  for (Node* r : roots) visit(r);
-  while (!stack.empty()) {
-    Frame& f = stack.back();
-    const auto& edges = f.node->next_edges();
-    if (f.next < edges.size()) {
-      Node* child = edges[f.next++].node.get();
-      if (child != nullptr) visit(child);  // may reallocate `stack`: `f` is not used after
-      continue;
+  // One root at a time: every frame on the stack must be an ancestor of the top one, so
+  // that a child seen before is already finished and its on_path is final. (Pushing all
+  // roots first broke this when one output fed another: the second root was finished
+  // before the first, and read its on_path as false.)
+  for (Node* r : roots) {
+    visit(r);
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      const auto& edges = f.node->next_edges();
+      if (f.next < edges.size()) {
+        Node* child = edges[f.next++].node.get();
+        if (child != nullptr) visit(child);  // may reallocate `stack`: `f` is not used after
+        continue;
+      }
+      NodeTask& t = pass.tasks[f.node];
+      t.on_path = t.is_target;
+      for (const Edge& e : edges)
+        if (e.valid() && pass.tasks[e.node.get()].on_path) t.on_path = true;
+      stack.pop_back();
     }
-    NodeTask& t = pass.tasks[f.node];
-    t.on_path = t.is_target;
-    for (const Edge& e : edges)
-      if (e.valid() && pass.tasks[e.node.get()].on_path) t.on_path = true;
-    stack.pop_back();
   }
 }
 
@@ -103,10 +109,10 @@ Tensor conform(const Node& node, size_t i, Tensor g) {
   const TensorMeta& meta = node.input_meta()[i];
   if (g.shape() != meta.shape) g = sum_to(g, meta.shape);  // Note [Central unbroadcast]
   if (g.dtype() != meta.dtype)
-    throw GraphError(fmt::format("backward of '{}' (seq {}) returned a {} gradient for input {} "
-                                 "of dtype {}",
-                                 node.name(), node.sequence_nr(), name(g.dtype()), i,
-                                 name(meta.dtype)));
+    throw GraphError(
+        fmt::format("backward of '{}' (seq {}) returned a {} gradient for input {} "
+                    "of dtype {}",
+                    node.name(), node.sequence_nr(), name(g.dtype()), i, name(meta.dtype)));
   if (AnomalyMode::is_enabled() && has_non_finite(g))
     throw AnomalyError(fmt::format(
         "anomaly mode: backward of '{}' (seq {}) produced NaN or Inf in the gradient for "
@@ -136,10 +142,9 @@ void execute(Pass& pass, TensorList& captured) {
       captured[slot] = g.defined() ? g : zeros(m.shape, m.dtype);
     }
     if (is_accumulator && !pass.accumulate) continue;  // grad() never touches .grad
-    if (!is_accumulator && !std::any_of(node->next_edges().begin(), node->next_edges().end(),
-                                        [&](const Edge& e) {
-                                          return e.valid() && pass.tasks[e.node.get()].on_path;
-                                        }))
+    if (!is_accumulator &&
+        !std::any_of(node->next_edges().begin(), node->next_edges().end(),
+                     [&](const Edge& e) { return e.valid() && pass.tasks[e.node.get()].on_path; }))
       continue;  // a target past which nothing is needed
 
     if (pass.create_graph && node->once_differentiable())
@@ -147,13 +152,20 @@ void execute(Pass& pass, TensorList& captured) {
           "'{}' (seq {}) is marked once-differentiable, so its backward cannot be recorded; "
           "it cannot be used with create_graph=true",
           node->name(), node->sequence_nr()));
-    TensorList grads = node->apply(std::move(task.buffer));
+    TensorList grads;
+    try {
+      grads = node->apply(std::move(task.buffer));
+    } catch (const AnomalyError& e) {
+      // The rule's own ops found the NaN/Inf, but they are anonymous helpers (a `mul`
+      // inside sqrt's rule): name the node whose backward was running.
+      throw AnomalyError(fmt::format("anomaly mode: in the backward of '{}' (seq {}): {}",
+                                     node->name(), node->sequence_nr(), e.what()));
+    }
     if (!pass.keep_graph) node->release_saved();
     const auto& edges = node->next_edges();
     if (grads.size() != edges.size() && !is_accumulator)
       throw GraphError(fmt::format("backward of '{}' (seq {}) returned {} gradients for {} inputs",
-                                   node->name(), node->sequence_nr(), grads.size(),
-                                   edges.size()));
+                                   node->name(), node->sequence_nr(), grads.size(), edges.size()));
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
       if (!e.valid()) continue;
@@ -178,8 +190,8 @@ Tensor default_grad_output(const Tensor& out, size_t i) {
 TensorList run(Pass& pass, const TensorList& outputs, const TensorList& grad_outputs,
                size_t n_captured) {
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
-    throw GraphError(fmt::format("grad: {} grad_outputs given for {} outputs",
-                                 grad_outputs.size(), outputs.size()));
+    throw GraphError(fmt::format("grad: {} grad_outputs given for {} outputs", grad_outputs.size(),
+                                 outputs.size()));
   std::vector<Node*> roots;
   std::vector<std::pair<Edge, Tensor>> seeds;
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -228,10 +240,10 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs, const GradO
   TensorList result = run(pass, outputs, opt.grad_outputs, inputs.size());
   for (size_t i = 0; i < result.size(); ++i)
     if (!result[i].defined() && !opt.allow_unused)
-      throw GraphError(fmt::format(
-          "grad: input {} (shape {}) is not reachable from the outputs; pass "
-          "allow_unused=true to get an undefined gradient for it instead",
-          i, inputs[i].shape().str()));
+      throw GraphError(
+          fmt::format("grad: input {} (shape {}) is not reachable from the outputs; pass "
+                      "allow_unused=true to get an undefined gradient for it instead",
+                      i, inputs[i].shape().str()));
   return result;
 }
 

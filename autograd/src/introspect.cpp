@@ -20,8 +20,10 @@ std::vector<TapeEntry> tape(const TensorList& outputs) {
     stack.pop_back();
     TapeEntry e{n->sequence_nr(), std::string(n->name()), {}, kFloat32, n->saved_bytes(), {}};
     for (const auto& m : n->output_meta()) e.output_shapes.push_back(m.shape);
-    if (!n->output_meta().empty()) e.dtype = n->output_meta()[0].dtype;
-    else if (!n->input_meta().empty()) e.dtype = n->input_meta()[0].dtype;
+    if (!n->output_meta().empty())
+      e.dtype = n->output_meta()[0].dtype;
+    else if (!n->input_meta().empty())
+      e.dtype = n->input_meta()[0].dtype;
     if (n->output_meta().empty())  // a leaf accumulator: show the leaf's shape
       for (const auto& m : n->input_meta()) e.output_shapes.push_back(m.shape);
     for (const Edge& edge : n->next_edges()) {
@@ -37,11 +39,14 @@ std::vector<TapeEntry> tape(const TensorList& outputs) {
 }
 
 std::string format_tape(const TensorList& outputs) {
-  std::string out = fmt::format("{:>6}  {:<16} {:<18} {:<8} {:>10}  {}\n", "seq", "op",
-                                "shape", "dtype", "saved B", "inputs (seq)");
+  std::string out = fmt::format("{:>6}  {:<16} {:<18} {:<8} {:>10}  {}\n", "seq", "op", "shape",
+                                "dtype", "saved B", "inputs (seq)");
   for (const auto& e : tape(outputs)) {
     std::string shapes;
-    for (const auto& s : e.output_shapes) shapes += (shapes.empty() ? "" : " ") + s.str();
+    for (const auto& s : e.output_shapes) {
+      if (!shapes.empty()) shapes += ' ';  // (`"" + str` trips GCC 12's -Wrestrict)
+      shapes += s.str();
+    }
     out += fmt::format("{:>6}  {:<16} {:<18} {:<8} {:>10}  {}\n", e.seq, e.op, shapes,
                        name(e.dtype), e.saved_bytes, fmt::join(e.input_seqs, ", "));
   }

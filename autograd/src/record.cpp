@@ -36,7 +36,7 @@ bool any_requires_grad(std::initializer_list<Tensor> inputs) {
 }
 
 void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t output_nr,
-                   std::initializer_list<Tensor> inputs) {
+                   std::span<const Tensor> inputs) {
   TensorImpl* impl = out.impl();
   bool is_input = impl->grad_fn || impl->requires_grad;
   for (const auto& in : inputs) is_input = is_input || in.impl() == impl;
@@ -60,9 +60,9 @@ void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out) {
   if (!AnomalyMode::is_enabled() || !out.defined() || !has_non_finite(out)) return;
   const std::string where =
       seq == kNotRecorded ? std::string("not recorded") : fmt::format("seq {}", seq);
-  throw AnomalyError(fmt::format(
-      "anomaly mode: op '{}' ({}) produced NaN or Inf in its output of shape {} ({})", op,
-      where, out.shape().str(), name(out.dtype())));
+  throw AnomalyError(
+      fmt::format("anomaly mode: op '{}' ({}) produced NaN or Inf in its output of shape {} ({})",
+                  op, where, out.shape().str(), name(out.dtype())));
 }
 
 }  // namespace detail

@@ -5,6 +5,7 @@
 #include "tapegrad/autograd/function.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/gradcheck.hpp"
+#include "tapegrad/autograd/hessian.hpp"
 #include "tapegrad/autograd/introspect.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/factory.hpp"

@@ -54,14 +54,15 @@ class FunctionNode final : public Node {
  public:
   std::string_view name() const override { return F::name(); }
   bool once_differentiable() const override { return F::once_differentiable; }
+  // Works on a copy of the context (cheap handles), so several passes may run this
+  // node at once with retain_graph (Note [Grad mode is thread-local]), and so the
+  // unpacked tensors, which hold this node, die with the call (Note [Saved outputs]).
   TensorList apply(TensorList&& grads) override {
-    ctx_.unpacked_.clear();
-    for (const auto& s : ctx_.saved_) ctx_.unpacked_.push_back(s.unpack(name(), sequence_nr()));
+    FunctionContext ctx = ctx_;
+    for (const auto& s : ctx.saved_) ctx.unpacked_.push_back(s.unpack(name(), sequence_nr()));
     Tensor g = grads[0];
     if (!g.defined()) g = zeros_for_output();
-    TensorList result = F::backward(ctx_, g);
-    ctx_.unpacked_.clear();
-    return result;
+    return F::backward(ctx, g);
   }
   void release_saved() override {
     for (auto& s : ctx_.saved_) s.release();
@@ -94,11 +95,14 @@ struct Function {
     }
     bool any = false;
     for (const auto& in : inputs) any = any || in.requires_grad();
-    if (!GradMode::is_enabled() || !any) return out;
+    if (!GradMode::is_enabled() || !any) {
+      detail::check_anomaly(Derived::name(), detail::kNotRecorded, out);
+      return out;
+    }
     auto node = std::make_shared<FunctionNode<Derived>>();
     for (const auto& in : inputs) node->add_input(in);
     const TensorImpl* returned = out.impl();
-    detail::attach_output(node, out, 0);
+    detail::attach_output(node, out, 0, inputs);
     node->ctx() = std::move(ctx);
     // Saving the output must go through its new handle (Note [Saved outputs]).
     for (const auto& s : node->ctx().to_save_)

@@ -15,6 +15,7 @@
 #pragma once
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "tapegrad/autograd/grad_mode.hpp"
@@ -72,8 +73,10 @@ namespace detail {
 inline constexpr uint64_t kNotRecorded = ~uint64_t{0};
 bool any_requires_grad(std::initializer_list<Tensor> inputs);
 void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out);
+/// Makes `out` output `output_nr` of `node`. If `out` is one of `inputs` (or already in
+/// a graph), it is first re-wrapped in a fresh handle so the input is left untouched.
 void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t output_nr,
-                   std::initializer_list<Tensor> inputs = {});
+                   std::span<const Tensor> inputs = {});
 }  // namespace detail
 
 /// Records `outputs = op(inputs)` on the tape if grad mode is on and any input requires
@@ -98,8 +101,8 @@ TensorList record_multi(std::string_view op, std::initializer_list<Tensor> input
 template <class Rule>
 Tensor record(std::string_view op, std::initializer_list<Tensor> inputs, Tensor output,
               std::initializer_list<Tensor> saved, Rule rule) {
-  return std::move(record_multi(op, inputs, TensorList{std::move(output)}, saved,
-                                std::move(rule))[0]);
+  return std::move(
+      record_multi(op, inputs, TensorList{std::move(output)}, saved, std::move(rule))[0]);
 }
 
 }  // namespace tg

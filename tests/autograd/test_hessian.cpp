@@ -1,0 +1,234 @@
+// Hessian traces: closed forms computed with create_graph, and the two utilities in
+// tapegrad/autograd/hessian.hpp checked against them and against each other.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tapegrad/autograd.hpp"
+
+namespace {
+
+using tg::Tensor;
+using tg::TensorList;
+
+constexpr int64_t kB = 4, kD = 5;
+
+Tensor sample(tg::Shape shape, uint64_t seed) {
+  tg::Generator gen(seed);
+  return tg::randn(shape, gen, tg::kFloat64);
+}
+
+/// A (not symmetric) D×D matrix.
+Tensor matrix_a() { return sample({kD, kD}, 77); }
+
+// Per-sample functions [B, D] -> [B].
+Tensor quadratic(const Tensor& x, const Tensor& a) {  // ½ xᵀ A x
+  return (x * tg::matmul(x, tg::transpose(a, 0, 1))).sum({1}) * 0.5;
+}
+Tensor log_cosh(const Tensor& x) {  // Σ log cosh xᵢ = Σ log((eˣ + e⁻ˣ)/2)
+  return tg::log((tg::exp(x) + tg::exp(-x)) * 0.5).sum({1});
+}
+Tensor norm4(const Tensor& x) {  // ‖x‖⁴
+  Tensor s = (x * x).sum({1});
+  return s * s;
+}
+
+/// tr ∇² f for one vector x ([D] -> scalar), by D Hessian-vector products.
+double trace_by_create_graph(const std::function<Tensor(const Tensor&)>& f, const Tensor& x) {
+  Tensor xl = x.detach().requires_grad_();
+  Tensor g = tg::grad({f(xl)}, {xl}, {.create_graph = true})[0];
+  double trace = 0;
+  for (int64_t i = 0; i < xl.numel(); ++i) {
+    Tensor e = tg::zeros(xl.shape(), tg::kFloat64);
+    e.data<double>()[i] = 1;
+    trace += tg::grad({g}, {xl}, {.grad_outputs = {e}, .retain_graph = true})[0]
+                 .to_vector<double>()[static_cast<size_t>(i)];
+  }
+  return trace;
+}
+
+double trace_of(const Tensor& a) {
+  double t = 0;
+  for (int64_t i = 0; i < kD; ++i) t += a.data<double>()[i * kD + i];
+  return t;
+}
+
+TEST(Hessian, ClosedFormQuadraticForm) {
+  const Tensor a = matrix_a();
+  const Tensor x = sample({kD}, 1);
+  const double t = trace_by_create_graph(
+      [&](const Tensor& v) {
+        return quadratic(v.reshape({1, kD}), a).sum();
+      },
+      x);
+  EXPECT_NEAR(t, trace_of(a), 1e-12);
+}
+
+TEST(Hessian, ClosedFormLogCosh) {
+  const Tensor x = sample({kD}, 2);
+  const double t = trace_by_create_graph(
+      [](const Tensor& v) {
+        return log_cosh(v.reshape({1, kD})).sum();
+      },
+      x);
+  double expected = 0;  // Σ sech² xᵢ
+  for (double v : x.to_vector<double>()) expected += 1 / (std::cosh(v) * std::cosh(v));
+  EXPECT_NEAR(t, expected, 1e-12);
+}
+
+TEST(Hessian, ClosedFormNormToTheFourth) {
+  const Tensor x = sample({kD}, 3);
+  const double t = trace_by_create_graph(
+      [](const Tensor& v) {
+        return norm4(v.reshape({1, kD})).sum();
+      },
+      x);
+  const double sq = (x * x).sum().item<double>();
+  EXPECT_NEAR(t, (4.0 * kD + 8) * sq, 1e-10);
+}
+
+/// The per-sample closed form of `which` on the rows of x.
+std::vector<double> closed_form(int which, const Tensor& x, const Tensor& a) {
+  std::vector<double> out;
+  const auto v = x.to_vector<double>();
+  for (int64_t b = 0; b < kB; ++b) {
+    double sq = 0, sech2 = 0;
+    for (int64_t d = 0; d < kD; ++d) {
+      const double xi = v[static_cast<size_t>(b * kD + d)];
+      sq += xi * xi;
+      sech2 += 1 / (std::cosh(xi) * std::cosh(xi));
+    }
+    out.push_back(which == 0 ? trace_of(a) : which == 1 ? sech2 : (4.0 * kD + 8) * sq);
+  }
+  return out;
+}
+
+class HessianUtility : public ::testing::TestWithParam<int> {};
+
+TEST_P(HessianUtility, BothMethodsMatchTheClosedFormAndEachOther) {
+  const int which = GetParam();
+  const Tensor a = matrix_a();
+  const Tensor x = sample({kB, kD}, 10 + static_cast<uint64_t>(which));
+  tg::BatchScalarFn f = [&](const Tensor& v) {
+    return which == 0 ? quadratic(v, a) : which == 1 ? log_cosh(v) : norm4(v);
+  };
+  const std::vector<double> expected = closed_form(which, x, a);
+  const Tensor loop = tg::hessian_trace_loop(f, x);
+  const Tensor replicated = tg::hessian_trace_replicated(f, x);
+  ASSERT_EQ(loop.shape(), (tg::Shape{kB}));
+  ASSERT_EQ(replicated.shape(), (tg::Shape{kB}));
+  EXPECT_FALSE(loop.requires_grad());
+  EXPECT_FALSE(replicated.requires_grad());
+  const auto l = loop.to_vector<double>(), r = replicated.to_vector<double>();
+  for (size_t b = 0; b < static_cast<size_t>(kB); ++b) {
+    const double tol = 1e-12 * (1 + std::abs(expected[b]));
+    EXPECT_NEAR(l[b], expected[b], tol) << "sample " << b;
+    EXPECT_NEAR(r[b], expected[b], tol) << "sample " << b;
+    EXPECT_NEAR(l[b], r[b], tol) << "sample " << b;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ClosedForms, HessianUtility, ::testing::Values(0, 1, 2));
+
+Tensor mlp_energy(const Tensor& x, const Tensor& w1, const Tensor& w2) {  // [B, D] -> [B]
+  return tg::matmul(tg::tanh(tg::matmul(x, w1)), w2).reshape({x.size(0)});
+}
+
+TEST(Hessian, MethodsAgreeOnAnMlpInFloat32AndFloat64) {
+  for (tg::Dtype dt : {tg::kFloat64, tg::kFloat32}) {
+    tg::Generator gen(9);
+    Tensor x = tg::randn({kB, kD}, gen, dt);
+    Tensor w1 = tg::randn({kD, 7}, gen, dt);
+    Tensor w2 = tg::randn({7, 1}, gen, dt);
+    tg::BatchScalarFn f = [&](const Tensor& v) { return mlp_energy(v, w1, w2); };
+    const auto l = tg::hessian_trace_loop(f, x).to_vector<double>();
+    const auto r = tg::hessian_trace_replicated(f, x).to_vector<double>();
+    const double tol = dt == tg::kFloat64 ? 1e-12 : 1e-4;
+    for (size_t b = 0; b < l.size(); ++b) EXPECT_NEAR(l[b], r[b], tol) << name(dt);
+    // against D Hessian-vector products on sample 0 alone
+    if (dt == tg::kFloat64) {
+      const double t0 = trace_by_create_graph(
+          [&](const Tensor& v) {
+            return mlp_energy(v.reshape({1, kD}), w1, w2).sum();
+          },
+          tg::slice(x, 0, 0, 1).reshape({kD}));
+      EXPECT_NEAR(l[0], t0, 1e-12);
+    }
+  }
+}
+
+TEST(Hessian, TraceIsDifferentiableWithRespectToParameters) {
+  // Σ_b tr ∇²(½ xᵀ A x) = B · tr A, so d/dA = B · I.
+  Tensor a = matrix_a().requires_grad_();
+  const Tensor x = sample({kB, kD}, 4);
+  tg::BatchScalarFn f = [&](const Tensor& v) { return quadratic(v, a); };
+  for (bool loop : {true, false}) {
+    Tensor t = loop ? tg::hessian_trace_loop(f, x, {.create_graph = true})
+                    : tg::hessian_trace_replicated(f, x, {.create_graph = true});
+    ASSERT_TRUE(t.requires_grad());
+    Tensor ga = tg::grad({t.sum()}, {a})[0];
+    const auto v = ga.to_vector<double>();
+    for (int64_t i = 0; i < kD; ++i)
+      for (int64_t j = 0; j < kD; ++j)
+        EXPECT_NEAR(v[static_cast<size_t>(i * kD + j)], i == j ? double(kB) : 0.0, 1e-12);
+  }
+}
+
+TEST(Hessian, TraceOfAnMlpPassesGradcheckInItsParameters) {
+  tg::Generator gen(21);
+  const Tensor x = tg::randn({3, 3}, gen, tg::kFloat64);
+  Tensor w1 = tg::randn({3, 4}, gen, tg::kFloat64).requires_grad_();
+  Tensor w2 = tg::randn({4, 1}, gen, tg::kFloat64).requires_grad_();
+  for (bool loop : {true, false}) {
+    auto trace = [&, loop](const TensorList& p) {
+      tg::BatchScalarFn f = [&](const Tensor& v) { return mlp_energy(v, p[0], p[1]); };
+      return loop ? tg::hessian_trace_loop(f, x, {.create_graph = true})
+                  : tg::hessian_trace_replicated(f, x, {.create_graph = true});
+    };
+    auto r = tg::gradcheck(trace, {w1, w2});
+    EXPECT_TRUE(r) << (loop ? "loop: " : "replicated: ") << r.message;
+  }
+}
+
+TEST(Hessian, TraceIsDifferentiableWithRespectToX) {
+  // tr ∇² ‖x‖⁴ = (4D + 8)‖x‖², whose gradient is 2(4D + 8) x.
+  Tensor x = sample({kB, kD}, 6).requires_grad_();
+  for (bool loop : {true, false}) {
+    Tensor t = loop ? tg::hessian_trace_loop(norm4, x, {.create_graph = true})
+                    : tg::hessian_trace_replicated(norm4, x, {.create_graph = true});
+    Tensor gx = tg::grad({t.sum()}, {x})[0];
+    const auto g = gx.to_vector<double>(), v = x.to_vector<double>();
+    for (size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], 2 * (4.0 * kD + 8) * v[i], 1e-10);
+  }
+}
+
+TEST(Hessian, LinearFunctionsHaveZeroTrace) {
+  const Tensor w = sample({kD, 1}, 8);
+  tg::BatchScalarFn f = [&](const Tensor& v) { return tg::matmul(v, w).reshape({v.size(0)}); };
+  const Tensor x = sample({kB, kD}, 9);
+  for (double v : tg::hessian_trace_loop(f, x).to_vector<double>()) EXPECT_EQ(v, 0.0);
+  for (double v : tg::hessian_trace_replicated(f, x).to_vector<double>()) EXPECT_EQ(v, 0.0);
+}
+
+TEST(Hessian, BadShapesThrow) {
+  tg::BatchScalarFn keeps_dim = [](const Tensor& v) { return (v * v).sum({1}, true); };
+  const Tensor x = sample({kB, kD}, 1);
+  EXPECT_THROW(tg::hessian_trace_loop(keeps_dim, x), tg::ShapeError);
+  EXPECT_THROW(tg::hessian_trace_replicated(keeps_dim, x), tg::ShapeError);
+  EXPECT_THROW(tg::hessian_trace_loop(norm4, sample({kD}, 1)), tg::ShapeError);
+  EXPECT_THROW(tg::hessian_trace_replicated(norm4, sample({2, 2, 2}, 1)), tg::ShapeError);
+}
+
+TEST(Hessian, NoGraphIsLeftBehind) {
+  const auto nodes = tg::live_nodes();
+  {
+    Tensor w = sample({kD, 1}, 3).requires_grad_();
+    tg::BatchScalarFn f = [&](const Tensor& v) { return norm4(tg::matmul(v, w) * v); };
+    Tensor t = tg::hessian_trace_loop(f, sample({kB, kD}, 2), {.create_graph = true});
+    tg::grad({t.sum()}, {w});
+    tg::hessian_trace_replicated(f, sample({kB, kD}, 2));
+  }
+  EXPECT_EQ(tg::live_nodes(), nodes);
+}
+
+}  // namespace
