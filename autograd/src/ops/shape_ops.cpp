@@ -31,8 +31,7 @@ Shape with_axis(Shape s, int axis, int64_t extent) {
 
 // slice's adjoint: scatter g into zeros of `full` at positions start, start+step, ...
 // Its own adjoint is slice, so the pair is differentiable to any order.
-Tensor slice_backward(const Tensor& g, const Shape& full, int axis, int64_t start,
-                      int64_t step) {
+Tensor slice_backward(const Tensor& g, const Shape& full, int axis, int64_t start, int64_t step) {
   Tensor out = zeros(full, g.dtype());
   const AxisView v(full, axis);
   const int64_t len = g.shape()[axis];
@@ -45,8 +44,7 @@ Tensor slice_backward(const Tensor& g, const Shape& full, int axis, int64_t star
 }
 
 // index_select's adjoint: out[index[i]] += g[i] along axis; its adjoint is index_select.
-Tensor index_add(const Tensor& g, const Shape& full, int axis,
-                 const std::vector<int64_t>& index) {
+Tensor index_add(const Tensor& g, const Shape& full, int axis, const std::vector<int64_t>& index) {
   Tensor out = zeros(full, g.dtype());
   const AxisView v(full, axis);
   const auto k = static_cast<int64_t>(index.size());
@@ -72,6 +70,9 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   int infer = -1;
   int64_t known = 1;
   for (int i = 0; i < target.rank(); ++i) {
+    if (target[i] < -1)
+      throw ShapeError(
+          fmt::format("reshape: target {} has a negative extent other than -1", shape.str()));
     if (target[i] == -1) {
       if (infer >= 0)
         throw ShapeError(fmt::format("reshape: target {} has more than one -1", shape.str()));
@@ -89,15 +90,17 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   impl->shape = target;
   impl->dtype = x.dtype();
   const Shape xs = x.shape();
-  return record("reshape", {x}, Tensor(std::move(impl)), {}, [xs](BackwardContext& c) {
-    return TensorList{reshape(c.grad(), xs)};
-  });
+  return record("reshape", {x}, Tensor(std::move(impl)), {},
+                [xs](BackwardContext& c) { return TensorList{reshape(c.grad(), xs)}; });
 }
 
 Tensor flatten(const Tensor& x, int64_t start_axis, int64_t end_axis) {
   if (x.dim() == 0) return reshape(x, {1});
   const int s = normalize_axis(start_axis, x.dim(), "flatten");
   const int e = normalize_axis(end_axis, x.dim(), "flatten");
+  if (s > e)
+    throw ValueError(fmt::format("flatten: start axis {} comes after end axis {} for shape {}",
+                                 start_axis, end_axis, x.shape().str()));
   Shape out;
   for (int i = 0; i < s; ++i) out.push_back(x.shape()[i]);
   int64_t mid = 1;
@@ -137,11 +140,17 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   if (lead < 0)
     throw ShapeError(fmt::format("expand: cannot expand shape {} to the smaller rank of {}",
                                  x.shape().str(), shape.str()));
-  for (int i = lead; i < target.rank(); ++i)
-    if (target[i] == -1) target[i] = x.shape()[i - lead];
+  for (int i = 0; i < target.rank(); ++i) {
+    if (i >= lead && target[i] == -1) target[i] = x.shape()[i - lead];
+    if (target[i] < 0)
+      throw ShapeError(
+          fmt::format("expand: cannot expand shape {} to {} (-1 only keeps an "
+                      "existing axis; new leading axes need an extent)",
+                      x.shape().str(), shape.str()));
+  }
   if (broadcast_shapes(x.shape(), target, "expand") != target)
-    throw ShapeError(fmt::format("expand: shape {} does not broadcast to {}", x.shape().str(),
-                                 shape.str()));
+    throw ShapeError(
+        fmt::format("expand: shape {} does not broadcast to {}", x.shape().str(), shape.str()));
   if (target == x.shape()) return x;
   Tensor y = empty(target, x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
@@ -170,12 +179,10 @@ Tensor permute(const Tensor& x, const Axes& order) {
   }
   for (int i = 0; i < x.dim(); ++i) inverse[static_cast<int>(perm[i])] = i;
   Tensor y = empty(out, x.dtype());
-  visit_dtype(x.dtype(), [&]<class T>() {
-    kernels::permute<T>(x.data<T>(), x.shape(), perm, y.data<T>());
-  });
-  return record("permute", {x}, y, {}, [inverse](BackwardContext& c) {
-    return TensorList{permute(c.grad(), inverse)};
-  });
+  visit_dtype(x.dtype(),
+              [&]<class T>() { kernels::permute<T>(x.data<T>(), x.shape(), perm, y.data<T>()); });
+  return record("permute", {x}, y, {},
+                [inverse](BackwardContext& c) { return TensorList{permute(c.grad(), inverse)}; });
 }
 
 Tensor transpose(const Tensor& x, int64_t a, int64_t b) {
@@ -243,6 +250,8 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t axis) {
   std::vector<Tensor> parts;
   parts.reserve(xs.size());
   for (const auto& x : xs) {
+    detail::check_defined("stack", x);
+    detail::check_same_dtype("stack", xs[0], x);
     if (x.shape() != xs[0].shape())
       throw ShapeError(fmt::format("stack: shapes {} and {} differ; all must be equal",
                                    xs[0].shape().str(), x.shape().str()));
@@ -261,8 +270,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t axis) {
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t axis) {
   const int a = normalize_axis(axis, x.dim(), "chunk");
-  if (chunks <= 0)
-    throw ValueError(fmt::format("chunk: chunks must be positive, got {}", chunks));
+  if (chunks <= 0) throw ValueError(fmt::format("chunk: chunks must be positive, got {}", chunks));
   const int64_t n = x.shape()[a];
   return split(x, std::max<int64_t>(1, (n + chunks - 1) / chunks), a);
 }
@@ -274,9 +282,10 @@ Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& i
   const AxisView v(x.shape(), a);
   for (int64_t i : index)
     if (i < 0 || i >= v.n)
-      throw ValueError(fmt::format("index_select: index {} is out of range for axis {} of "
-                                   "shape {}",
-                                   i, a, x.shape().str()));
+      throw ValueError(
+          fmt::format("index_select: index {} is out of range for axis {} of "
+                      "shape {}",
+                      i, a, x.shape().str()));
   const auto k = static_cast<int64_t>(index.size());
   Tensor y = empty(with_axis(x.shape(), a, k), x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
@@ -319,8 +328,7 @@ Tensor scatter_add(const Tensor& g, const Shape& full, int axis, const Index& in
                    std::shared_ptr<const std::vector<int64_t>> offsets) {
   Tensor out = zeros(full, g.dtype());
   visit_dtype(g.dtype(), [&]<class T>() {
-    for (size_t i = 0; i < offsets->size(); ++i)
-      out.data<T>()[(*offsets)[i]] += g.data<T>()[i];
+    for (size_t i = 0; i < offsets->size(); ++i) out.data<T>()[(*offsets)[i]] += g.data<T>()[i];
   });
   return record("scatter_add", {g}, out, {}, [axis, index](BackwardContext& c) {
     return TensorList{gather(c.grad(), axis, index)};
@@ -345,10 +353,9 @@ Tensor gather(const Tensor& x, int64_t axis, const Index& index) {
                                    index.shape.str(), x.shape().str(), d));
   for (int64_t i : index.values)
     if (i < 0 || i >= x.shape()[a])
-      throw ValueError(fmt::format("gather: index {} is out of range for axis {} of shape {}",
-                                   i, a, x.shape().str()));
-  auto offsets =
-      std::make_shared<const std::vector<int64_t>>(gather_offsets(x.shape(), a, index));
+      throw ValueError(fmt::format("gather: index {} is out of range for axis {} of shape {}", i, a,
+                                   x.shape().str()));
+  auto offsets = std::make_shared<const std::vector<int64_t>>(gather_offsets(x.shape(), a, index));
   Tensor y = empty(index.shape, x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
     for (size_t i = 0; i < offsets->size(); ++i) y.data<T>()[i] = x.data<T>()[(*offsets)[i]];
@@ -390,9 +397,10 @@ Tensor tile(const Tensor& x, const Shape& reps) {
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value) {
   detail::check_defined("pad", x);
   if (pads.size() % 2 != 0 || static_cast<int>(pads.size()) > 2 * x.dim())
-    throw ValueError(fmt::format("pad: expected (before, after) pairs for at most {} axes, "
-                                 "got {} values",
-                                 x.dim(), pads.size()));
+    throw ValueError(
+        fmt::format("pad: expected (before, after) pairs for at most {} axes, "
+                    "got {} values",
+                    x.dim(), pads.size()));
   for (int64_t p : pads)
     if (p < 0) throw ValueError(fmt::format("pad: padding must be >= 0, got {}", p));
   Tensor y;
