@@ -3,10 +3,12 @@
 #pragma once
 #include "tapegrad/autograd.hpp"
 #include "tapegrad/nn/activation.hpp"
+#include "tapegrad/nn/checkpoint.hpp"
 #include "tapegrad/nn/init.hpp"
 #include "tapegrad/nn/linear.hpp"
 #include "tapegrad/nn/mlp.hpp"
 #include "tapegrad/nn/module.hpp"
+#include "tapegrad/nn/npz.hpp"
 #include "tapegrad/nn/optim/adam.hpp"
 #include "tapegrad/nn/optim/clip.hpp"
 #include "tapegrad/nn/optim/optimizer.hpp"

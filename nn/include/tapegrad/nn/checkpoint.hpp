@@ -1,0 +1,26 @@
+// Checkpoints: a module's parameters and buffers, or an optimiser's state, saved as an
+// .npz file that numpy.load reads (see npz.hpp for the file format and Note [Safe
+// checkpoint writes]).
+//
+//   tg::nn::save(net, "model.npz");   tg::nn::load(net, "model.npz");
+//   tg::nn::save(opt, "adam.npz");    tg::nn::load(opt, "adam.npz");
+//
+// The keys are the module's dotted names ("0.weight") and the optimiser's state names
+// ("lr", "state.0.step", "state.0.exp_avg"). Loading is all or nothing: it throws
+// tg::IoError listing every missing key, unexpected key and shape mismatch (the file's
+// shape and the module's) and changes nothing; values are converted to the module's
+// dtype.
+#pragma once
+#include <string>
+
+#include "tapegrad/nn/module.hpp"
+#include "tapegrad/nn/optim/optimizer.hpp"
+
+namespace tg::nn {
+
+void save(const Module& module, const std::string& path);
+void load(Module& module, const std::string& path);
+void save(const optim::Optimizer& optimizer, const std::string& path);
+void load(optim::Optimizer& optimizer, const std::string& path);
+
+}  // namespace tg::nn

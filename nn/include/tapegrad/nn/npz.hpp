@@ -1,0 +1,30 @@
+// .npz archives of named tensors, readable and writable by numpy (numpy.load,
+// numpy.savez): a zip of "<name>.npy" members, written stored (uncompressed). Reading
+// also accepts deflated members (numpy.savez_compressed).
+//
+// Note [Safe checkpoint writes]: write_npz writes a temporary file beside `path`, flushes
+// and syncs it, then renames it over `path`; if anything fails, the temporary file is
+// removed and `path` is left as it was. Every size read from a file (zip directory,
+// .npy header, shape) is checked against the bytes actually present before anything is
+// allocated from it, so a truncated or corrupt file raises tg::IoError, never a crash.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "tapegrad/nn/module.hpp"
+
+namespace tg::nn {
+
+/// Writes `tensors` (float32 or float64, any rank) to `path`; throws tg::IoError.
+void write_npz(const std::string& path, const NamedTensors& tensors);
+/// Reads every member of an .npz file, in archive order; throws tg::IoError on a missing,
+/// truncated or corrupt file or an unsupported dtype (only '<f4' and '<f8').
+NamedTensors read_npz(const std::string& path);
+
+namespace testing {
+/// Test hook: when >= 0, writes fail (as if the disk were full) once this many bytes
+/// have been written to a checkpoint. -1 (the default) turns it off.
+void fail_writes_after(int64_t bytes);
+}  // namespace testing
+
+}  // namespace tg::nn

@@ -1,0 +1,248 @@
+// Checkpoints: round trips, numpy interoperability, and every failure raising tg::IoError
+// with nothing changed.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "module_gradcheck.hpp"
+#include "optim_helpers.hpp"
+#include "temp_dir.hpp"
+
+using tg::nn::Activation;
+using tg::nn::MLP;
+
+namespace {
+
+constexpr const char* kPython = "/usr/bin/python3";
+
+bool numpy_available() {
+  return std::filesystem::exists(kPython) &&
+         std::system((std::string(kPython) + " -c 'import numpy' 2>/dev/null").c_str()) == 0;
+}
+
+std::vector<float> flat(const tg::nn::Module& m) {
+  std::vector<float> out;
+  for (const auto& p : m.parameters())
+    for (float v : p.to_vector<float>()) out.push_back(v);
+  return out;
+}
+
+std::string expect_io_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const tg::IoError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected tg::IoError";
+  return "";
+}
+
+void truncate_to(const std::string& path, std::uintmax_t size) {
+  std::filesystem::resize_file(path, size);
+}
+
+}  // namespace
+
+TEST(Checkpoint, ModuleRoundTrip) {
+  tg::testing::TempDir dir;
+  tg::Generator g1(1), g2(2);
+  MLP a({2, 5, 3}, Activation::ReLU, g1), b({2, 5, 3}, Activation::ReLU, g2);
+  ASSERT_NE(flat(a), flat(b));
+  tg::nn::save(a, dir.file("model.npz"));
+  tg::nn::load(b, dir.file("model.npz"));
+  EXPECT_EQ(flat(a), flat(b));
+  // Only the final file remains: the temporary one was renamed.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
+}
+
+TEST(Checkpoint, LoadConvertsDtype) {
+  tg::testing::TempDir dir;
+  tg::Generator gen(1);
+  MLP a({2, 3, 1}, Activation::Tanh, gen, {.dtype = tg::kFloat64});
+  MLP b({2, 3, 1}, Activation::Tanh, gen);
+  tg::nn::save(a, dir.file("m.npz"));
+  tg::nn::load(b, dir.file("m.npz"));
+  EXPECT_EQ(b.parameters()[0].dtype(), tg::kFloat32);
+  tg::testing::expect_values(b.parameters()[0], a.parameters()[0].to_vector<double>(), 1e-7);
+}
+
+TEST(Checkpoint, OptimizerRoundTripResumesIdentically) {
+  tg::testing::TempDir dir;
+  auto grads = [](std::vector<tg::Tensor>& ps, int t) {
+    for (auto& p : ps) p.set_grad(tg::full(p.shape(), 0.1 * t, p.dtype()) + p * 0.5);
+  };
+  tg::Tensor p1 = tg::from_vector(std::vector<double>{1, -2, 3}, {3}).requires_grad_();
+  std::vector<tg::Tensor> ps1 = {p1};
+  tg::optim::Adam a(ps1, {.lr = 0.1, .amsgrad = true});
+  for (int t = 1; t <= 3; ++t) {
+    grads(ps1, t);
+    a.step();
+  }
+  tg::nn::save(a, dir.file("adam.npz"));
+
+  tg::Tensor p2 = p1.detach().clone().requires_grad_();
+  std::vector<tg::Tensor> ps2 = {p2};
+  tg::optim::Adam b(ps2, {.lr = 0.5, .amsgrad = true});
+  tg::nn::load(b, dir.file("adam.npz"));
+  EXPECT_EQ(b.step_count(0), 3);
+  EXPECT_DOUBLE_EQ(b.lr(), 0.1);
+  grads(ps1, 4);
+  grads(ps2, 4);
+  a.step();
+  b.step();
+  EXPECT_EQ(p1.to_vector<double>(), p2.to_vector<double>());
+}
+
+TEST(Checkpoint, OptimizerShapeMismatch) {
+  tg::testing::TempDir dir;
+  tg::optim::SGD a({tg::zeros({3}).requires_grad_()}, {.momentum = 0.9});
+  tg::optim::SGD b({tg::zeros({4}).requires_grad_()}, {.momentum = 0.9});
+  tg::nn::save(a, dir.file("sgd.npz"));
+  const std::string msg = expect_io_error([&] { tg::nn::load(b, dir.file("sgd.npz")); });
+  EXPECT_NE(msg.find("state.0.momentum_buffer"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, WrongShapeListsNamesAndShapesAndChangesNothing) {
+  tg::testing::TempDir dir;
+  tg::Generator gen(1);
+  MLP a({2, 3, 1}, Activation::ReLU, gen), b({2, 4, 1}, Activation::ReLU, gen);
+  tg::nn::save(a, dir.file("m.npz"));
+  const auto before = flat(b);
+  const std::string msg = expect_io_error([&] { tg::nn::load(b, dir.file("m.npz")); });
+  EXPECT_NE(msg.find("0.weight (file [3, 2], module [4, 2])"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("0.bias (file [3], module [4])"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("2.weight (file [1, 3], module [1, 4])"), std::string::npos) << msg;
+  EXPECT_EQ(flat(b), before);
+}
+
+TEST(Checkpoint, MissingAndUnexpectedKeys) {
+  tg::testing::TempDir dir;
+  tg::Generator gen(1);
+  MLP a({2, 3, 1}, Activation::ReLU, gen);
+  auto state = a.state();
+  state.erase(state.begin() + 1);  // 0.bias
+  state.emplace_back("extra", tg::zeros({1}));
+  tg::nn::write_npz(dir.file("m.npz"), state);
+  const std::string msg = expect_io_error([&] { tg::nn::load(a, dir.file("m.npz")); });
+  EXPECT_NE(msg.find("missing keys: 0.bias"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unexpected keys: extra"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, TruncatedFileRaises) {
+  tg::testing::TempDir dir;
+  tg::Generator gen(1);
+  MLP a({2, 3, 1}, Activation::ReLU, gen);
+  tg::nn::save(a, dir.file("m.npz"));
+  const auto size = std::filesystem::file_size(dir.file("m.npz"));
+  for (std::uintmax_t keep :
+       {size - 1, size - 30, size / 2, std::uintmax_t{40}, std::uintmax_t{0}}) {
+    std::filesystem::copy_file(dir.file("m.npz"), dir.file("t.npz"),
+                               std::filesystem::copy_options::overwrite_existing);
+    truncate_to(dir.file("t.npz"), keep);
+    const std::string msg = expect_io_error([&] { tg::nn::load(a, dir.file("t.npz")); });
+    EXPECT_NE(msg.find("t.npz"), std::string::npos) << msg;
+  }
+}
+
+TEST(Checkpoint, CorruptDataFailsTheCrc) {
+  tg::testing::TempDir dir;
+  tg::Generator gen(1);
+  MLP a({2, 3, 1}, Activation::ReLU, gen);
+  tg::nn::save(a, dir.file("m.npz"));
+  {
+    std::fstream f(dir.file("m.npz"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(180);  // inside 0.weight's values (30 + 12 name + 128 .npy header = 170)
+    f.put('\x7f');
+  }
+  const std::string msg = expect_io_error([&] { tg::nn::load(a, dir.file("m.npz")); });
+  EXPECT_NE(msg.find("CRC"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, LyingHeaderSizesRaiseWithoutHugeAllocations) {
+  tg::testing::TempDir dir;
+  // A .npy header claiming a huge shape, stored as a valid zip member.
+  tg::nn::write_npz(dir.file("m.npz"), {{"w", tg::zeros({2})}});
+  std::string bytes;
+  {
+    std::ifstream in(dir.file("m.npz"), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = bytes.find("(2,)");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 4, "(9999999999,)");  // also breaks the CRC and sizes: any IoError is fine
+  std::ofstream(dir.file("m.npz"), std::ios::binary) << bytes;
+  expect_io_error([&] { tg::nn::read_npz(dir.file("m.npz")); });
+}
+
+TEST(Checkpoint, MissingFileAndNotAZip) {
+  tg::testing::TempDir dir;
+  expect_io_error([&] { tg::nn::read_npz(dir.file("nope.npz")); });
+  std::ofstream(dir.file("junk.npz")) << "this is not a zip file at all, just some words";
+  expect_io_error([&] { tg::nn::read_npz(dir.file("junk.npz")); });
+}
+
+TEST(Checkpoint, FailedSaveOverwritesNothing) {
+  tg::testing::TempDir dir;
+  tg::Generator gen(1);
+  MLP a({2, 3, 1}, Activation::ReLU, gen), b({2, 3, 1}, Activation::ReLU, gen);
+  tg::nn::save(a, dir.file("m.npz"));
+  const auto before = std::filesystem::file_size(dir.file("m.npz"));
+  for (int64_t limit : {0, 10, 100, 300}) {
+    tg::nn::testing::fail_writes_after(limit);
+    expect_io_error([&] { tg::nn::save(b, dir.file("m.npz")); });
+  }
+  tg::nn::testing::fail_writes_after(-1);
+  EXPECT_EQ(std::filesystem::file_size(dir.file("m.npz")), before);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
+  MLP c({2, 3, 1}, Activation::ReLU, gen);
+  tg::nn::load(c, dir.file("m.npz"));
+  EXPECT_EQ(flat(c), flat(a));
+}
+
+TEST(Checkpoint, SaveIntoMissingDirectoryRaises) {
+  tg::testing::TempDir dir;
+  tg::Generator gen(1);
+  MLP a({2, 1}, Activation::ReLU, gen);
+  expect_io_error([&] { tg::nn::save(a, dir.file("no/such/dir/m.npz")); });
+}
+
+TEST(Checkpoint, NumpyReadsOurFiles) {
+  if (!numpy_available()) GTEST_SKIP() << kPython << " with numpy is not available";
+  tg::testing::TempDir dir;
+  tg::nn::write_npz(dir.file("m.npz"),
+                    {{"0.weight", tg::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3})},
+                     {"scalar", tg::scalar_tensor(2.5, tg::kFloat64)},
+                     {"v", tg::from_vector(std::vector<double>{-1, 0.5}, {2})}});
+  const std::string cmd = std::string(kPython) + " -c \"import numpy as np; d = np.load('" +
+                          dir.file("m.npz") +
+                          "'); w = d['0.weight']; "
+                          "assert w.dtype == np.float32 and w.shape == (2, 3) and w[1, 2] == 6; "
+                          "assert d['scalar'].shape == () and d['scalar'] == 2.5; "
+                          "assert list(d['v']) == [-1, 0.5] and d['v'].dtype == np.float64\"";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+TEST(Checkpoint, WeReadNumpyFilesPlainAndCompressed) {
+  if (!numpy_available()) GTEST_SKIP() << kPython << " with numpy is not available";
+  tg::testing::TempDir dir;
+  const std::string cmd =
+      std::string(kPython) +
+      " -c \"import numpy as np; a = np.arange(6, dtype=np.float32).reshape(2, 3); "
+      "np.savez('" +
+      dir.file("plain.npz") +
+      "', a=a, b=np.float64(7)); "
+      "np.savez_compressed('" +
+      dir.file("zipped.npz") + "', a=a, b=np.float64(7))\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  for (const char* name : {"plain.npz", "zipped.npz"}) {
+    const auto t = tg::nn::read_npz(dir.file(name));
+    ASSERT_EQ(t.size(), 2u) << name;
+    EXPECT_EQ(t[0].first, "a");
+    EXPECT_EQ(t[0].second.shape(), tg::Shape({2, 3}));
+    EXPECT_EQ(t[0].second.to_vector<float>(), (std::vector<float>{0, 1, 2, 3, 4, 5}));
+    EXPECT_EQ(t[1].second.item<double>(), 7.0);
+  }
+}
