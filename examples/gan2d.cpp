@@ -28,7 +28,7 @@ struct Config {
   std::string cost = "ns";
   std::string penalty = "none";
   double lambda = 1.0;
-  double lr = 1e-4;
+  double lr = 1e-3;
   uint64_t seed = 0;
   int64_t snapshot = 500;
   int threads = 0;
@@ -47,8 +47,9 @@ struct Coverage {
   double high_quality = 0;
 };
 
-Coverage coverage(const tg::Tensor& samples) {
+Coverage coverage(const tg::Tensor& samples, const tg::Tensor& means) {
   const auto v = samples.to_vector<double>();
+  const auto mu = means.to_vector<double>();
   const int64_t n = samples.size(0);
   std::vector<int64_t> per_mode(8, 0);
   int64_t good = 0;
@@ -57,8 +58,8 @@ Coverage coverage(const tg::Tensor& samples) {
     int best = 0;
     double best_d = 1e300;
     for (int k = 0; k < 8; ++k) {
-      const double t = 2 * M_PI * k / 8;
-      const double d = std::hypot(x - kRadius * std::cos(t), y - kRadius * std::sin(t));
+      const double d =
+          std::hypot(x - mu[static_cast<size_t>(2 * k)], y - mu[static_cast<size_t>(2 * k + 1)]);
       if (d < best_d) best_d = d, best = k;
     }
     if (best_d < 3 * kModeStd) ++good, ++per_mode[static_cast<size_t>(best)];
@@ -138,10 +139,8 @@ int main(int argc, char** argv) {
   const auto cost = costs.at(cfg.cost);
   const auto penalty = penalties.at(cfg.penalty);
   const tg::est::Critic critic = [&](const tg::Tensor& x) { return discriminator(x); };
-  auto sample_data = [&](int64_t n) {
-    tg::Tensor k = tg::randint(0, 8, {n, 1}, gen) * (2 * M_PI / 8);
-    return tg::cat({tg::cos(k), tg::sin(k)}, 1) * kRadius + tg::randn({n, 2}, gen) * kModeStd;
-  };
+  const auto ring = tg::data::GaussianMixture::ring(8, kRadius, kModeStd);
+  auto sample_data = [&](int64_t n) { return ring.sample(n, gen); };
 
   fmt::print("gan2d: {} steps, batch {}, cost {}, penalty {} (lambda {}), {} threads\n", cfg.steps,
              cfg.batch, cfg.cost, cfg.penalty, cfg.lambda, tg::get_num_threads());
@@ -175,7 +174,7 @@ int main(int argc, char** argv) {
     const bool last = step == cfg.steps;
     if (step % 100 == 0 || last) {
       tg::NoGradGuard no_grad;
-      const Coverage c = coverage(generator(fixed_z));
+      const Coverage c = coverage(generator(fixed_z), ring.means());
       const std::string values =
           fmt::format("D loss {:7.4f}  G cost {:7.4f}  modes {}/8  high-quality {:5.1f}%", loss_d,
                       loss_g, c.modes, 100 * c.high_quality);
