@@ -23,6 +23,12 @@ double Generator::uniform(uint64_t c) const {
 }
 
 namespace {
+/// Throws ShapeError naming `op` for a negative extent, before any counter is reserved.
+void check_shape(const char* op, const Shape& shape) {
+  for (int64_t d : shape)
+    if (d < 0) throw ShapeError(fmt::format("{}: negative extent in shape {}", op, shape.str()));
+}
+
 template <class F>
 Tensor generate(const Shape& shape, Dtype dtype, F value_at) {
   Tensor t = empty(shape, dtype);
@@ -37,16 +43,26 @@ Tensor generate(const Shape& shape, Dtype dtype, F value_at) {
 Tensor rand(const Shape& shape, Generator& gen, Dtype dtype, double low, double high) {
   if (!(low < high))
     throw ValueError(fmt::format("rand: expected low < high, got [{}, {})", low, high));
+  check_shape("rand", shape);
   const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
-  return generate(shape, dtype, [&](int64_t i) {
+  Tensor t = generate(shape, dtype, [&](int64_t i) {
     return low + (high - low) * gen.uniform(base + static_cast<uint64_t>(i));
   });
+  // u < 1 can still round up to `high` (in float32 every u ≥ 1 − 2⁻²⁵ does): keep the
+  // interval half-open by stepping such values down to the largest one below high.
+  visit_dtype(dtype, [&]<class T>() {
+    const T top = static_cast<T>(high), below = std::nextafter(top, static_cast<T>(low));
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < t.numel(); ++i)
+      if (p[i] >= top) p[i] = below;
+  });
+  return t;
 }
 
 // Box–Muller: two counters per value, so each value is independent of the others.
 Tensor randn(const Shape& shape, Generator& gen, Dtype dtype, double mean, double stddev) {
-  if (!(stddev >= 0))
-    throw ValueError(fmt::format("randn: stddev must be >= 0, got {}", stddev));
+  if (!(stddev >= 0)) throw ValueError(fmt::format("randn: stddev must be >= 0, got {}", stddev));
+  check_shape("randn", shape);
   const uint64_t base = gen.advance(2 * static_cast<uint64_t>(shape.numel()));
   return generate(shape, dtype, [&](int64_t i) {
     const uint64_t c = base + 2 * static_cast<uint64_t>(i);
@@ -59,10 +75,12 @@ Tensor randn(const Shape& shape, Generator& gen, Dtype dtype, double mean, doubl
 Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen, Dtype dtype) {
   if (low >= high)
     throw ValueError(fmt::format("randint: expected low < high, got [{}, {})", low, high));
+  check_shape("randint", shape);
   const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
   const auto span = static_cast<uint64_t>(high - low);
   return generate(shape, dtype, [&](int64_t i) {
-    return static_cast<double>(low + static_cast<int64_t>(gen.bits(base + static_cast<uint64_t>(i)) % span));
+    return static_cast<double>(
+        low + static_cast<int64_t>(gen.bits(base + static_cast<uint64_t>(i)) % span));
   });
 }
 
@@ -80,6 +98,7 @@ Tensor bernoulli(const Tensor& p, Generator& gen) {
 Tensor bernoulli(const Shape& shape, double p, Generator& gen, Dtype dtype) {
   if (!(p >= 0 && p <= 1))
     throw ValueError(fmt::format("bernoulli: probability {} is outside [0, 1]", p));
+  check_shape("bernoulli", shape);
   const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
   return generate(shape, dtype, [&](int64_t i) {
     return gen.uniform(base + static_cast<uint64_t>(i)) < p ? 1.0 : 0.0;

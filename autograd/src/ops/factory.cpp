@@ -25,6 +25,9 @@ Tensor scalar_tensor(double value, Dtype dtype) { return full(Shape{}, value, dt
 
 Tensor arange(double start, double stop, double step, Dtype dtype) {
   if (step == 0) throw ValueError("arange: step must be non-zero");
+  if (!std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
+    throw ValueError(
+        fmt::format("arange: start {}, stop {} and step {} must be finite", start, stop, step));
   const auto n = static_cast<int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
   Tensor t = empty({n}, dtype);
   visit_dtype(dtype, [&]<class T>() {
@@ -46,6 +49,7 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
 }
 
 Tensor eye(int64_t n, Dtype dtype) {
+  if (n < 0) throw ValueError(fmt::format("eye: n must be >= 0, got {}", n));
   Tensor t = zeros({n, n}, dtype);
   visit_dtype(dtype, [&]<class T>() {
     for (int64_t i = 0; i < n; ++i) t.data<T>()[i * n + i] = T(1);
@@ -60,9 +64,8 @@ Tensor from_values(const std::vector<V>& values, const Shape& shape, Dtype dtype
     throw ShapeError(fmt::format("from_vector: {} values cannot fill shape {} ({} elements)",
                                  values.size(), shape.str(), shape.numel()));
   Tensor t = empty(shape, dtype);
-  visit_dtype(dtype, [&]<class T>() {
-    kernels::cast<V, T>(values.data(), t.data<T>(), t.numel());
-  });
+  visit_dtype(dtype,
+              [&]<class T>() { kernels::cast<V, T>(values.data(), t.data<T>(), t.numel()); });
   return t;
 }
 }  // namespace
