@@ -341,6 +341,19 @@ INSTANTIATE_TEST_SUITE_P(ShapeOps, Movement, ::testing::ValuesIn(move_cases()),
 
 // ---- views share storage ---------------------------------------------------------------
 
+TEST(ShapeOpsRank0, SqueezeUnsqueezeFlattenOfAScalar) {
+  tg::Tensor s = tg::scalar_tensor(3.0, tg::kFloat64);
+  EXPECT_TRUE(shape_is(tg::squeeze(s, 0), {}));
+  EXPECT_TRUE(shape_is(tg::squeeze(s, -1), {}));
+  EXPECT_TRUE(values_near(tg::squeeze(s, -1), {3}));
+  EXPECT_TRUE(shape_is(tg::unsqueeze(s, 0), {1}));
+  EXPECT_TRUE(shape_is(tg::unsqueeze(s, -1), {1}));
+  EXPECT_TRUE(shape_is(tg::flatten(s), {1}));
+  EXPECT_TRUE(throws<tg::ValueError>([&] { tg::squeeze(s, 1); }, {"squeeze", "axis 1", "rank 0"}));
+  auto f = [](const tg::TensorList& in) { return tg::unsqueeze(tg::squeeze(in[0] * in[0], 0), 0); };
+  EXPECT_TRUE(grad_ok(f, {tgtest::leaf({1.5}, {})}));
+}
+
 TEST(ShapeOpsReshape, SharesStorageAndGradientHasInputShape) {
   tg::Tensor x = rleaf({2, 3}, 1);
   tg::Tensor y = tg::reshape(x, {3, 2});

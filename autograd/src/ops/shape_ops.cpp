@@ -111,6 +111,13 @@ Tensor flatten(const Tensor& x, int64_t start_axis, int64_t end_axis) {
 }
 
 Tensor squeeze(const Tensor& x, int64_t axis) {
+  detail::check_defined("squeeze", x);
+  if (x.dim() == 0) {  // as in PyTorch: axis 0 or -1 of a scalar, which stays a scalar
+    if (axis != 0 && axis != -1)
+      throw ValueError(
+          fmt::format("squeeze: axis {} is out of range for a tensor of rank 0", axis));
+    return reshape(x, {});
+  }
   const int a = normalize_axis(axis, x.dim(), "squeeze");
   if (x.shape()[a] != 1)
     throw ShapeError(fmt::format("squeeze: axis {} of shape {} has size {}, expected 1", axis,
