@@ -6,3 +6,12 @@ find_package(xtensor REQUIRED)
 find_package(TBB REQUIRED)
 find_package(fmt REQUIRED)
 find_package(Threads REQUIRED)
+
+# Optional: route GEMM to OpenBLAS's cblas_sgemm/dgemm (Debian libopenblas-dev) instead of
+# tapegrad's own packed kernel, for comparison (docs/kernels.md).
+option(TAPEGRAD_OPENBLAS "Use OpenBLAS for GEMM instead of tapegrad's own kernel" OFF)
+if(TAPEGRAD_OPENBLAS)
+  find_library(TAPEGRAD_OPENBLAS_LIBRARY NAMES openblas REQUIRED)
+  find_path(TAPEGRAD_CBLAS_INCLUDE_DIR NAMES cblas.h PATH_SUFFIXES openblas x86_64-linux-gnu
+            REQUIRED)
+endif()

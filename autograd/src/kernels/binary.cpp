@@ -120,21 +120,24 @@ void binary(Binary op, const T* a, const Shape& sa, const T* b, const Shape& sb,
       return zip(a, sa, b, sb, out, so, detail::kGrainHeavy, vpow,
                  [](T x, T y) { return std::pow(x, y); });
     }
-    // NaN in x propagates; otherwise std::min / std::max.
+    // NaN in x propagates; otherwise std::min / std::max. (xsimd's != is an ordered
+    // compare, false for NaN: use isnan and ==.)
     case Binary::Minimum:
       return zip(
           a, sa, b, sb, out, so, cheap,
-          [](V x, V y) { return xsimd::select(x != x, x, xsimd::select(y < x, y, x)); },
+          [](V x, V y) { return xsimd::select(xsimd::isnan(x), x, xsimd::select(y < x, y, x)); },
           [](T x, T y) { return std::isnan(x) ? x : std::min(x, y); });
     case Binary::Maximum:
       return zip(
           a, sa, b, sb, out, so, cheap,
-          [](V x, V y) { return xsimd::select(x != x, x, xsimd::select(x < y, y, x)); },
+          [](V x, V y) { return xsimd::select(xsimd::isnan(x), x, xsimd::select(x < y, y, x)); },
           [](T x, T y) { return std::isnan(x) ? x : std::max(x, y); });
     case Binary::Eq:
       return cmp([](V x, V y) { return x == y; }, [](T x, T y) { return x == y; });
-    case Binary::Ne:
-      return cmp([](V x, V y) { return x != y; }, [](T x, T y) { return x != y; });
+    case Binary::Ne:  // xsimd's != is an ordered compare, false for NaN: select on ==
+      return zip(
+          a, sa, b, sb, out, so, cheap, [=](V x, V y) { return xsimd::select(x == y, zero, one); },
+          [](T x, T y) { return T(x != y); });
     case Binary::Lt:
       return cmp([](V x, V y) { return x < y; }, [](T x, T y) { return x < y; });
     case Binary::Le:
@@ -153,8 +156,8 @@ void where(const T* cond, const T* a, const T* b, T* out, int64_t n) {
   detail::parallel_range(n, detail::kGrainCheap, [&](int64_t s, int64_t e) {
     int64_t i = s;
     for (; i + W <= e; i += W)
-      xsimd::select(V::load_unaligned(cond + i) != V(T(0)), V::load_unaligned(a + i),
-                    V::load_unaligned(b + i))
+      xsimd::select(V::load_unaligned(cond + i) == V(T(0)), V::load_unaligned(b + i),
+                    V::load_unaligned(a + i))  // NaN counts as true, as in the scalar loop
           .store_unaligned(out + i);
     for (; i < e; ++i) out[i] = cond[i] != T(0) ? a[i] : b[i];
   });

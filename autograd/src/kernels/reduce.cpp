@@ -83,10 +83,10 @@ void extremum_columns(bool is_max, const T* x, int64_t rows, int64_t w, int64_t 
   int64_t j = 0;
   for (; j + W <= w; j += W) {
     V m = V::load_unaligned(x + j);
-    auto nan = m != m;
+    auto nan = xsimd::isnan(m);  // (xsimd's != is ordered: false for NaN)
     for (int64_t k = 1; k < rows; ++k) {
       const V v = V::load_unaligned(x + k * ld + j);
-      nan = nan || (v != v);
+      nan = nan || xsimd::isnan(v);
       m = is_max ? xsimd::select(v > m, v, m) : xsimd::select(v < m, v, m);
     }
     xsimd::select(nan, V(std::numeric_limits<T>::quiet_NaN()), m).store_unaligned(out + j);

@@ -20,9 +20,9 @@ T log_sigmoid(T x) {  // log sigmoid(x) = -softplus(-x)
   return std::min(x, T(0)) - std::log1p(std::exp(-std::abs(x)));
 }
 template <class T>
-T gelu(T x) {  // tanh approximation
+T gelu(T x) {  // tanh approximation ½x(1 + tanh u) = x·sigmoid(2u), which does not cancel
   const T c = T(0.7978845608028654);  // sqrt(2/pi)
-  return T(0.5) * x * (T(1) + std::tanh(c * (x + T(0.044715) * x * x * x)));
+  return x * sigmoid(T(2) * c * (x + T(0.044715) * x * x * x));
 }
 template <class T>
 T sign(T x) {

@@ -4,6 +4,8 @@
 #include "parallel_for.hpp"  // first: see the note on GCC 12 there
 
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "kernels.hpp"
 
@@ -26,17 +28,48 @@ void map_scalar(const T* x, T* y, int64_t n, F f) {
   });
 }
 
+/// Lanes of v outside [lo, hi] recomputed with the scalar function f (rare: a cheap test
+/// per vector when every lane is inside).
+template <class T, class F>
+Vec<T> patch_outside(Vec<T> v, Vec<T> r, T lo, T hi, F f) {
+  if (!xsimd::any((v < Vec<T>(lo)) || (v > Vec<T>(hi)))) return r;
+  alignas(64) T bv[Vec<T>::size], br[Vec<T>::size];
+  v.store_aligned(bv);
+  r.store_aligned(br);
+  for (size_t i = 0; i < Vec<T>::size; ++i)
+    if (bv[i] < lo || bv[i] > hi) br[i] = f(bv[i]);
+  return Vec<T>::load_aligned(br);
+}
+
+// xsimd's exp and expm1 saturate to inf (and exp to 0) a little inside the range where
+// std:: still returns a finite (or subnormal) value: |x| > 88.376 in float, 708.4 in double.
+// Those lanes go through std::.
+template <class T>
+constexpr T kExpHi = std::is_same_v<T, float> ? T(88) : T(709);
+template <class T>
+constexpr T kExpLo = std::is_same_v<T, float> ? T(-87) : T(-708);
+
+template <class T>
+Vec<T> vexp(Vec<T> v) {
+  return patch_outside<T>(v, xsimd::exp(v), kExpLo<T>, kExpHi<T>, [](T x) { return std::exp(x); });
+}
+template <class T>
+Vec<T> vexpm1(Vec<T> v) {
+  return patch_outside<T>(v, xsimd::expm1(v), -std::numeric_limits<T>::infinity(), kExpHi<T>,
+                          [](T x) { return std::expm1(x); });
+}
+
 // sigmoid(x) = 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) otherwise: exp never overflows.
 template <class T>
 Vec<T> vsigmoid(Vec<T> v) {
-  const Vec<T> e = xsimd::exp(-xsimd::abs(v));
+  const Vec<T> e = vexp<T>(-xsimd::abs(v));
   const Vec<T> r = Vec<T>(T(1)) / (Vec<T>(T(1)) + e);
   return xsimd::select(v >= Vec<T>(T(0)), r, e * r);
 }
 // log1p(e^-|x|), the shared tail of softplus and log_sigmoid.
 template <class T>
 Vec<T> vlog1p_exp_neg_abs(Vec<T> v) {
-  return xsimd::log1p(xsimd::exp(-xsimd::abs(v)));
+  return xsimd::log1p(vexp<T>(-xsimd::abs(v)));
 }
 // std::max(v, a) and std::min(v, a) exactly, NaN in v included.
 template <class T>
@@ -59,13 +92,13 @@ void unary(Unary op, const T* x, T* y, int64_t n, UnaryParams p) {
     case Unary::Neg:
       return map(x, y, n, cheap, [](V v) { return -v; });
     case Unary::Exp:
-      return map(x, y, n, heavy, [](V v) { return xsimd::exp(v); });
+      return map(x, y, n, heavy, [](V v) { return vexp<T>(v); });
     case Unary::Log:
       return map(x, y, n, heavy, [](V v) { return xsimd::log(v); });
     case Unary::Log1p:
       return map(x, y, n, heavy, [](V v) { return xsimd::log1p(v); });
     case Unary::Expm1:
-      return map(x, y, n, heavy, [](V v) { return xsimd::expm1(v); });
+      return map(x, y, n, heavy, [](V v) { return vexpm1<T>(v); });
     case Unary::Sqrt:
       return map(x, y, n, cheap, [](V v) { return xsimd::sqrt(v); });
     case Unary::Rsqrt:
@@ -95,15 +128,15 @@ void unary(Unary op, const T* x, T* y, int64_t n, UnaryParams p) {
     case Unary::Silu:
       return map(x, y, n, heavy, [](V v) { return v * vsigmoid<T>(v); });
     case Unary::Gelu:
-      return map(x, y, n, heavy, [one](V v) {  // tanh approximation, c = sqrt(2/pi)
-        const V c(T(0.7978845608028654)), k(T(0.044715)), half(T(0.5));
-        return half * v * (one + xsimd::tanh(c * (v + k * v * v * v)));
+      return map(x, y, n, heavy, [](V v) {  // ½(1 + tanh u) = sigmoid(2u): no cancellation
+        const V c2(T(2 * 0.7978845608028654)), k(T(0.044715));
+        return v * vsigmoid<T>(c2 * (v + k * v * v * v));
       });
     case Unary::LeakyRelu:
       return map(x, y, n, cheap, [a, zero](V v) { return xsimd::select(v > zero, v, a * v); });
     case Unary::Elu:
       return map(x, y, n, heavy,
-                 [a, zero](V v) { return xsimd::select(v > zero, v, a * xsimd::expm1(v)); });
+                 [a, zero](V v) { return xsimd::select(v > zero, v, a * vexpm1<T>(v)); });
     case Unary::Clamp:
       return map(x, y, n, cheap, [a, b](V v) { return vmin<T>(vmax<T>(v, a), b); });
     case Unary::PowScalar: {

@@ -1,0 +1,31 @@
+// tapegrad-bench: one binary for every tapegrad benchmark.
+//
+//   tapegrad-bench --workload gemm_1024 [--json]     a registered workload (workloads.hpp)
+//   tapegrad-bench [--benchmark_filter=...]          the Google Benchmark micro-benchmarks
+//
+// TAPEGRAD_NUM_THREADS sets the workload's threads; micro-benchmarks set their own.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <string>
+
+#include "workloads.hpp"
+
+int main(int argc, char** argv) {
+  std::string workload;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--workload") == 0 && i + 1 < argc)
+      workload = argv[++i];
+    else if (std::strncmp(argv[i], "--workload=", 11) == 0)
+      workload = argv[i] + 11;
+    else if (std::strcmp(argv[i], "--json") == 0)
+      json = true;
+  }
+  if (!workload.empty()) return tgbench::run_workload(workload, json);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
