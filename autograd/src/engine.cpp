@@ -121,8 +121,26 @@ Tensor conform(const Node& node, size_t i, Tensor g) {
   return g;
 }
 
+// Note [Needed inputs]: while a pass runs on this thread, BackwardContext::needs_grad
+// and FunctionContext::needs_input_grad answer "does this pass want a gradient along
+// this edge?", not merely "is the edge valid?". So grad(y, x) through matmul(x, W)
+// computes and, under create_graph, records no gradient for W.
+thread_local const Pass* t_current_pass = nullptr;
+
+class CurrentPass {
+ public:
+  explicit CurrentPass(const Pass* p) : prev_(t_current_pass) { t_current_pass = p; }
+  ~CurrentPass() { t_current_pass = prev_; }
+  CurrentPass(const CurrentPass&) = delete;
+  CurrentPass& operator=(const CurrentPass&) = delete;
+
+ private:
+  const Pass* prev_;
+};
+
 // Step 3.
 void execute(Pass& pass, TensorList& captured) {
+  CurrentPass current(&pass);
   auto newer = [](Node* a, Node* b) { return a->sequence_nr() < b->sequence_nr(); };
   std::priority_queue<Node*, std::vector<Node*>, decltype(newer)> ready(newer);
   for (auto& [node, task] : pass.tasks)
@@ -221,6 +239,15 @@ TensorList run(Pass& pass, const TensorList& outputs, const TensorList& grad_out
 }
 
 }  // namespace
+
+namespace detail {
+bool edge_needed(const Edge& e) {
+  if (!e.valid()) return false;
+  if (t_current_pass == nullptr) return true;
+  auto it = t_current_pass->tasks.find(e.node.get());
+  return it != t_current_pass->tasks.end() && it->second.on_path;
+}
+}  // namespace detail
 
 TensorList grad(const TensorList& outputs, const TensorList& inputs, const GradOptions& opt) {
   Pass pass;

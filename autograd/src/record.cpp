@@ -22,7 +22,7 @@ Tensor BackwardContext::saved(int i) const {
 }
 
 bool BackwardContext::needs_grad(int i) const {
-  return node_.next_edges()[static_cast<size_t>(i)].valid();
+  return detail::edge_needed(node_.next_edges()[static_cast<size_t>(i)]);
 }
 
 Tensor zeros_for_meta(const TensorMeta& m) { return zeros(m.shape, m.dtype); }

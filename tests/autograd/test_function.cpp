@@ -86,6 +86,21 @@ struct PassSecond : tg::Function<PassSecond> {
   static TensorList backward(tg::FunctionContext&, const Tensor& g) { return {g * 0.0, g}; }
 };
 
+// y = a ⊙ b;  ∂y/∂a = b, ∂y/∂b = a. Records which gradients the pass asked for.
+std::vector<bool> g_asked;
+struct Product : tg::Function<Product> {
+  static std::string_view name() { return "product"; }
+  static Tensor forward(tg::FunctionContext& ctx, const TensorList& in) {
+    ctx.save_for_backward({in[0], in[1]});
+    return in[0] * in[1];
+  }
+  static TensorList backward(tg::FunctionContext& ctx, const Tensor& g) {
+    g_asked = {ctx.needs_input_grad(0), ctx.needs_input_grad(1)};
+    return {ctx.needs_input_grad(0) ? g * ctx.saved()[1] : Tensor(),
+            ctx.needs_input_grad(1) ? g * ctx.saved()[0] : Tensor()};
+  }
+};
+
 Tensor input(tg::Shape shape, uint64_t seed) {
   tg::Generator gen(seed);
   return tg::randn(shape, gen, tg::kFloat64).requires_grad_();
@@ -193,6 +208,34 @@ TEST(Function, NoNodeWhenNothingRequiresGrad) {
   Tensor xr = input({1}, 2);
   tg::NoGradGuard off;
   EXPECT_FALSE(Cube::apply({xr}).requires_grad());
+}
+
+TEST(Function, BackwardIsToldWhichInputsThePassNeeds) {
+  Tensor a = input({3}, 1), b = input({3}, 2);
+  Tensor y = Product::apply({a, b}).sum();
+  Tensor ga = tg::grad({y}, {a}, {.retain_graph = true})[0];
+  EXPECT_EQ(g_asked, (std::vector<bool>{true, false}));  // b is off the path to a
+  EXPECT_EQ(ga.to_vector<double>(), b.to_vector<double>());
+  tg::grad({y}, {b}, {.retain_graph = true});
+  EXPECT_EQ(g_asked, (std::vector<bool>{false, true}));
+  y.backward();
+  EXPECT_EQ(g_asked, (std::vector<bool>{true, true}));
+  EXPECT_EQ(b.grad().to_vector<double>(), a.to_vector<double>());
+}
+
+TEST(Function, BuiltInRulesSkipUnneededInputsUnderCreateGraph) {
+  // grad w.r.t. x through matmul(x, W): W's gradient is neither computed nor recorded.
+  // Count the nodes each pass creates with the sequence counter.
+  Tensor x = input({2, 3}, 3), w = input({3, 4}, 4);
+  Tensor y = tg::matmul(x, w).sum();
+  uint64_t start = tg::next_sequence_nr();
+  TensorList only_x = tg::grad({y}, {x}, {.retain_graph = true, .create_graph = true});
+  const uint64_t created_for_x = tg::next_sequence_nr() - start - 1;
+  start = tg::next_sequence_nr();
+  TensorList both = tg::grad({y}, {x, w}, {.create_graph = true});
+  const uint64_t created_for_both = tg::next_sequence_nr() - start - 1;
+  EXPECT_LT(created_for_x, created_for_both);
+  EXPECT_EQ(only_x[0].to_vector<double>(), both[0].to_vector<double>());
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ class FunctionContext {
   void save_for_backward(TensorList tensors) { to_save_ = std::move(tensors); }
   /// The saved tensors, unpacked (valid inside backward).
   const TensorList& saved() const { return unpacked_; }
-  /// Whether input i needs a gradient.
+  /// Whether input i needs a gradient: in forward, whether it requires grad; in
+  /// backward, whether the running pass wants it (Note [Needed inputs]).
   bool needs_input_grad(size_t i) const { return needs_[i]; }
   /// Non-tensor values forward wants backward to see.
   std::map<std::string, double> attrs;
@@ -60,6 +61,8 @@ class FunctionNode final : public Node {
   TensorList apply(TensorList&& grads) override {
     FunctionContext ctx = ctx_;
     for (const auto& s : ctx.saved_) ctx.unpacked_.push_back(s.unpack(name(), sequence_nr()));
+    for (size_t i = 0; i < ctx.needs_.size(); ++i)
+      ctx.needs_[i] = detail::edge_needed(next_edges()[i]);
     Tensor g = grads[0];
     if (!g.defined()) g = zeros_for_output();
     return F::backward(ctx, g);

@@ -33,7 +33,8 @@ class BackwardContext {
   Tensor grad(int i = 0) const;
   /// Saved value i, in the order given to record().
   Tensor saved(int i) const;
-  /// Whether input i needs a gradient (rules may skip work for the others).
+  /// Whether the running pass wants a gradient for input i (rules may return an
+  /// undefined Tensor for the others and skip their work; Note [Needed inputs]).
   bool needs_grad(int i) const;
 
  private:
@@ -71,6 +72,9 @@ class RuleNode final : public Node {
 
 namespace detail {
 inline constexpr uint64_t kNotRecorded = ~uint64_t{0};
+/// True if the pass running on this thread wants a gradient along `e` (any valid edge
+/// outside a pass). Note [Needed inputs] in engine.cpp.
+bool edge_needed(const Edge& e);
 bool any_requires_grad(std::initializer_list<Tensor> inputs);
 void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out);
 /// Makes `out` output `output_nr` of `node`. If `out` is one of `inputs` (or already in
