@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <limits>
-#include <regex>
 
 #include "tapegrad/autograd/error.hpp"
 #include "zip_format.hpp"
@@ -25,6 +24,31 @@ std::string shape_literal(const Shape& s) {
   else
     out.pop_back();
   return out + ")";
+}
+
+/// The text of the value of 'key' in a .npy header dict: a quoted string, a word, or a
+/// parenthesised tuple.
+std::string header_value(const std::string& header, const std::string& key,
+                         const std::string& what) {
+  const std::size_t k = header.find("'" + key + "'");
+  if (k == std::string::npos)
+    throw IoError(fmt::format("{}: .npy header has no '{}': {}", what, key, header.substr(0, 200)));
+  std::size_t i = header.find_first_not_of(" :", k + key.size() + 2);
+  if (i == std::string::npos || header[k + key.size() + 2] != ':')
+    throw IoError(fmt::format("{}: malformed .npy header: {}", what, header.substr(0, 200)));
+  const char open = header[i];
+  std::size_t close;
+  if (open == '\'') {
+    close = header.find('\'', i + 1);
+  } else if (open == '(') {
+    close = header.find(')', i);
+  } else {
+    close = header.find_first_of(",}", i);
+    if (close != std::string::npos) --close;
+  }
+  if (close == std::string::npos || close < i)
+    throw IoError(fmt::format("{}: malformed .npy header: {}", what, header.substr(0, 200)));
+  return header.substr(i, close - i + 1);
 }
 
 }  // namespace
@@ -66,36 +90,40 @@ Tensor decode(const unsigned char* data, std::size_t size, const std::string& wh
   const std::string header(reinterpret_cast<const char*>(data + offset), header_len);
   offset += header_len;
 
-  std::smatch m;
-  static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
-  static const std::regex fortran_re(R"('fortran_order'\s*:\s*(True|False))");
-  static const std::regex shape_re(R"('shape'\s*:\s*\(([^)]*)\))");
-  if (!std::regex_search(header, m, descr_re))
-    throw IoError(fmt::format("{}: .npy header has no 'descr': {}", what, header));
-  const std::string descr = m[1];
+  const std::string descr = header_value(header, "descr", what);
   Dtype dtype;
-  if (descr == "<f4")
+  if (descr == "'<f4'")
     dtype = kFloat32;
-  else if (descr == "<f8")
+  else if (descr == "'<f8'")
     dtype = kFloat64;
   else
     throw IoError(
-        fmt::format("{}: dtype '{}' is not supported (expected '<f4' or '<f8')", what, descr));
-  if (!std::regex_search(header, m, fortran_re) || m[1] == "True")
-    throw IoError(fmt::format("{}: only C-order arrays are supported; header: {}", what, header));
-  if (!std::regex_search(header, m, shape_re))
-    throw IoError(fmt::format("{}: .npy header has no 'shape': {}", what, header));
+        fmt::format("{}: dtype {} is not supported (expected '<f4' or '<f8')", what, descr));
+  if (header_value(header, "fortran_order", what) != "False")
+    throw IoError(fmt::format("{}: only C-order arrays are supported; header: {}", what,
+                              header.substr(0, 200)));
+  const std::string dims = header_value(header, "shape", what);
+  if (dims.size() < 2 || dims.front() != '(' || dims.back() != ')')
+    throw IoError(fmt::format("{}: malformed shape {}", what, dims));
   Shape shape;
-  const std::string dims = m[1];
-  static const std::regex int_re(R"(\d+)");
   uint64_t numel = 1;
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), int_re);
-       it != std::sregex_iterator(); ++it) {
+  for (std::size_t i = 1; i + 1 < dims.size();) {
+    const char c = dims[i];
+    if (c == ' ' || c == ',') {
+      ++i;
+      continue;
+    }
+    if (c < '0' || c > '9') throw IoError(fmt::format("{}: malformed shape {}", what, dims));
+    uint64_t d = 0;
+    for (; i + 1 < dims.size() && dims[i] >= '0' && dims[i] <= '9'; ++i) {
+      d = d * 10 + static_cast<uint64_t>(dims[i] - '0');
+      if (d > std::numeric_limits<uint32_t>::max())
+        throw IoError(fmt::format("{}: shape {} is implausibly large", what, dims));
+    }
     if (shape.rank() == Shape::kMaxRank)
       throw IoError(fmt::format("{}: more than {} axes", what, Shape::kMaxRank));
-    const uint64_t d = std::stoull(it->str());
-    if (d > std::numeric_limits<uint32_t>::max() || (d != 0 && numel > (uint64_t{1} << 40) / d))
-      throw IoError(fmt::format("{}: shape ({}) is implausibly large", what, dims));
+    if (d != 0 && numel > (uint64_t{1} << 40) / d)
+      throw IoError(fmt::format("{}: shape {} is implausibly large", what, dims));
     numel *= d;
     shape.push_back(static_cast<int64_t>(d));
   }

@@ -246,3 +246,20 @@ TEST(Checkpoint, WeReadNumpyFilesPlainAndCompressed) {
     EXPECT_EQ(t[1].second.item<double>(), 7.0);
   }
 }
+
+TEST(Checkpoint, UnsupportedNumpyArraysRaise) {
+  if (!numpy_available()) GTEST_SKIP() << kPython << " with numpy is not available";
+  tg::testing::TempDir dir;
+  const std::string cmd = std::string(kPython) + " -c \"import numpy as np; np.savez('" +
+                          dir.file("int.npz") + "', a=np.arange(3, dtype=np.int32)); np.savez('" +
+                          dir.file("fortran.npz") +
+                          "', a=np.asfortranarray(np.ones((2, 3)))); np.savez('" +
+                          dir.file("big.npz") + "', a=np.ones(3, dtype='>f8'))\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  EXPECT_NE(expect_io_error([&] { tg::nn::read_npz(dir.file("int.npz")); }).find("<i4"),
+            std::string::npos);
+  EXPECT_NE(expect_io_error([&] { tg::nn::read_npz(dir.file("fortran.npz")); }).find("C-order"),
+            std::string::npos);
+  EXPECT_NE(expect_io_error([&] { tg::nn::read_npz(dir.file("big.npz")); }).find(">f8"),
+            std::string::npos);
+}
