@@ -109,6 +109,11 @@ void Module::zero_grad() {
   for (Tensor& p : parameters()) p.zero_grad();
 }
 
+Module& Module::requires_grad_(bool on) {
+  for (Tensor& p : parameters()) p.requires_grad_(on);
+  return *this;
+}
+
 Module& Module::to(Dtype dtype) {
   for (auto& [name, t] : state()) convert_in_place(t, dtype);
   return *this;

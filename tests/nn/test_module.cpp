@@ -112,3 +112,33 @@ TEST(Parameter, IsADetachedLeafThatRequiresGrad) {
   EXPECT_TRUE(p.requires_grad());
   EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{2, 2}));
 }
+
+TEST(Module, RequiresGradFreezesParameters) {
+  tg::Generator gen(0);
+  tg::nn::MLP net({2, 3, 1}, tg::nn::Activation::ReLU, gen);
+  net.requires_grad_(false);
+  for (const auto& p : net.parameters()) EXPECT_FALSE(p.requires_grad());
+  tg::Tensor x = tg::randn({4, 2}, gen).requires_grad_();
+  net(x).sum().backward();  // the gradient still flows through to x
+  EXPECT_TRUE(x.grad().defined());
+  for (const auto& p : net.parameters()) EXPECT_FALSE(p.grad().defined());
+  net.requires_grad_();
+  EXPECT_TRUE(net.parameters()[0].requires_grad());
+}
+
+TEST(Sequential, ComposesInOrderAndNamesByIndex) {
+  tg::Generator gen(0);
+  tg::nn::Sequential seq;
+  auto lin =
+      seq.emplace_back<tg::nn::Linear>(2, 2, gen, tg::nn::LinearOptions{.dtype = tg::kFloat64});
+  seq.push_back(std::make_shared<tg::nn::Tanh>());
+  seq.emplace_back<tg::nn::Linear>(2, 1, gen, tg::nn::LinearOptions{.dtype = tg::kFloat64});
+  EXPECT_EQ(seq.size(), 3u);
+  EXPECT_EQ(seq.named_parameters()[2].first, "2.weight");
+  const tg::Tensor x = tg::randn({3, 2}, gen, tg::kFloat64);
+  const tg::Tensor manual = seq[2](tg::tanh((*lin)(x)));
+  EXPECT_EQ(seq(x).to_vector<double>(), manual.to_vector<double>());
+  tg::nn::Sequential from_list(
+      {std::make_shared<tg::nn::ReLU>(), std::make_shared<tg::nn::Tanh>()});
+  EXPECT_EQ(from_list.size(), 2u);
+}

@@ -60,8 +60,12 @@ class Module {
 
   /// Drops the accumulated gradient of every parameter.
   void zero_grad();
+  /// Turns recording for every parameter on or off (freezing a GAN's discriminator
+  /// during the generator's step saves its weight gradients).
+  Module& requires_grad_(bool on = true);
   /// Converts every parameter and buffer to `dtype` in place (see Note [Parameter
-  /// handles]); accumulated gradients are dropped. Call it before building graphs.
+  /// handles]); accumulated gradients are dropped. Call it before building graphs and
+  /// before making an optimiser (whose state takes the parameters' dtype).
   Module& to(Dtype dtype);
 
  protected:
