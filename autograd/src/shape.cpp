@@ -20,9 +20,16 @@ void Shape::push_back(int64_t d) {
   dims_[static_cast<size_t>(rank_++)] = d;
 }
 
+// A zero extent makes the count 0 whatever the others are (checked first, so that huge
+// extents next to a zero cannot overflow); otherwise an overflowing count is an error,
+// never a wrapped-around size.
 int64_t Shape::numel() const {
+  for (int64_t d : *this)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (int64_t d : *this) n *= d;
+  for (int64_t d : *this)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw ShapeError(fmt::format("Shape {}: the element count overflows int64", str()));
   return n;
 }
 
