@@ -32,19 +32,18 @@ void zip(const T* a, const Shape& sa, const T* b, const Shape& sb, T* out, const
          int64_t grain, FV fv, FS fs) {
   const int64_t n = so.numel();
   if (n == 0) return;
-  if (sa == so && sb == so) {
+  // An operand that broadcasts to `so` with as many elements has so's layout (its extra
+  // axes are leading 1s), so element counts decide the fast paths without comparing shapes.
+  const int64_t na = sa.numel(), nb = sb.numel();
+  if (na == n && (nb == n || nb == 1)) {
+    const int64_t sbs = nb == n ? 1 : 0;
+    if (n <= grain) return detail::zip_vec(a, 1, b, sbs, out, n, fv);
     detail::parallel_range(n, grain, [&](int64_t s, int64_t e) {
-      detail::zip_vec(a + s, 1, b + s, 1, out + s, e - s, fv);
+      detail::zip_vec(a + s, 1, b + s * sbs, sbs, out + s, e - s, fv);
     });
     return;
   }
-  if (sa == so && sb.numel() == 1) {
-    detail::parallel_range(n, grain, [&](int64_t s, int64_t e) {
-      detail::zip_vec(a + s, 1, b, 0, out + s, e - s, fv);
-    });
-    return;
-  }
-  if (sb == so && sa.numel() == 1) {
+  if (na == 1 && nb == n) {
     detail::parallel_range(n, grain, [&](int64_t s, int64_t e) {
       detail::zip_vec(a, 0, b + s, 1, out + s, e - s, fv);
     });
