@@ -14,6 +14,10 @@ namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr std::size_t kMagicLen = 6;
+/// numpy.load refuses headers longer than this (its max_header_size); so do we. It also
+/// bounds the regexes below: libstdc++'s std::regex recurses once per character matched,
+/// and a 60 KB header overflowed the stack.
+constexpr std::size_t kMaxHeaderLen = 10000;
 
 std::string shape_literal(const Shape& s) {
   if (s.rank() == 0) return "()";
@@ -84,6 +88,9 @@ Tensor decode(const unsigned char* data, std::size_t size, const std::string& wh
   } else {
     throw IoError(fmt::format("{}: unsupported .npy version {}", what, major));
   }
+  if (header_len > kMaxHeaderLen)
+    throw IoError(fmt::format("{}: .npy header of {} bytes exceeds numpy's limit of {}", what,
+                              header_len, kMaxHeaderLen));
   if (header_len > size - offset)
     throw IoError(fmt::format("{}: .npy header of {} bytes but only {} remain (truncated)", what,
                               header_len, size - offset));
