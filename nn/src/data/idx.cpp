@@ -34,7 +34,13 @@ std::vector<unsigned char> read_all(const std::string& path) {
     if (n == 0) break;
     out.insert(out.end(), chunk, chunk + n);
   }
+  // A stream cut short (even only in its CRC trailer) ends gzread with 0 and records
+  // Z_BUF_ERROR ("unexpected end of file") without failing the call.
+  int err = Z_OK;
+  const std::string msg = gzerror(f, &err);
   gzclose(f);
+  if (err != Z_OK)
+    throw IoError(fmt::format("read_idx {}: corrupt gzip data ({}; truncated?)", path, msg));
   return out;
 }
 
