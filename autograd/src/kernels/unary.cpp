@@ -124,7 +124,8 @@ void unary(Unary op, const T* x, T* y, int64_t n, UnaryParams p) {
       return map(x, y, n, heavy,
                  [zero](V v) { return vmax<T>(v, zero) + vlog1p_exp_neg_abs<T>(v); });
     case Unary::Relu:
-      return map(x, y, n, cheap, [zero](V v) { return xsimd::select(v > zero, v, zero); });
+      // v < 0 ? 0 : v, not v > 0 ? v : 0: NaN compares false, so it passes through.
+      return map(x, y, n, cheap, [zero](V v) { return xsimd::select(v < zero, zero, v); });
     case Unary::Silu:
       return map(x, y, n, heavy, [](V v) { return v * vsigmoid<T>(v); });
     case Unary::Gelu:
