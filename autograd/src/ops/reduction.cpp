@@ -57,12 +57,23 @@ Shape reduced_shape(const Shape& s, const std::vector<int>& axes, bool keepdim) 
   return out;
 }
 
+/// max and min have no identity element: reducing over an empty set of values (a
+/// zero-size reduced axis) is an error. A zero-size *kept* axis is not: max over axis 1 of
+/// a [0, 3] tensor is an empty [0] (a zero-size batch).
+void check_nonempty_reduction(kernels::Reduce op, const Tensor& x, const std::vector<int>& axes,
+                              const char* name) {
+  if (op == kernels::Reduce::Sum) return;
+  bool empty = x.numel() == 0 && axes.empty();
+  for (int a : axes) empty = empty || x.shape()[a] == 0;
+  if (empty)
+    throw ValueError(
+        fmt::format("{}: cannot reduce over a zero-size axis of shape {}", name, x.shape().str()));
+}
+
 /// Values of reducing x over `axes` (keepdim layout), one axis at a time.
 Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>& axes,
                      const char* name) {
-  if (op != kernels::Reduce::Sum && x.numel() == 0)
-    throw ValueError(
-        fmt::format("{}: cannot reduce an empty tensor of shape {}", name, x.shape().str()));
+  check_nonempty_reduction(op, x, axes, name);
   Tensor cur = x;
   Shape shape = x.shape();
   for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
@@ -168,6 +179,7 @@ Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_defined("logsumexp", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "logsumexp");
+  check_nonempty_reduction(kernels::Reduce::Max, x, ax, "logsumexp");
   const Tensor m = stable_shift(x, axes);
   Tensor out = log(sum(exp(x - m), axes, true)) + m;
   return keepdim ? out : reshape(out, reduced_shape(x.shape(), ax, false));
