@@ -97,6 +97,13 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
 Tensor matmul(const Tensor& a, const Tensor& b) {
   detail::check_defined("matmul", a);
   detail::check_defined("matmul", b);
+  // Checked here, before vectors are promoted to matrices, so the message shows the
+  // shapes the caller passed.
+  if (a.dim() < 1 || b.dim() < 1 || a.dim() > 3 || b.dim() > 3)
+    throw ShapeError(
+        fmt::format("matmul: operands of rank {} and {} (shapes {} and {}); "
+                    "expected rank 1, 2 or 3",
+                    a.dim(), b.dim(), a.shape().str(), b.shape().str()));
   if (a.dim() == 1 && b.dim() == 1) return dot(a, b);
   if (a.dim() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
@@ -104,6 +111,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
+  detail::check_defined("outer", a);
+  detail::check_defined("outer", b);
+  detail::check_same_dtype("outer", a, b);
   if (a.dim() != 1 || b.dim() != 1)
     throw ShapeError(fmt::format("outer: expected two vectors, got shapes {} and {}",
                                  a.shape().str(), b.shape().str()));
@@ -111,6 +121,9 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
+  detail::check_defined("dot", a);
+  detail::check_defined("dot", b);
+  detail::check_same_dtype("dot", a, b);
   if (a.dim() != 1 || b.dim() != 1 || a.numel() != b.numel())
     throw ShapeError(
         fmt::format("dot: expected two vectors of equal length, got shapes {} "
