@@ -405,9 +405,9 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value) {
   detail::check_defined("pad", x);
   if (pads.size() % 2 != 0 || static_cast<int>(pads.size()) > 2 * x.dim())
     throw ValueError(
-        fmt::format("pad: expected (before, after) pairs for at most {} axes, "
+        fmt::format("pad: expected (before, after) pairs for at most {} axes of shape {}, "
                     "got {} values",
-                    x.dim(), pads.size()));
+                    x.dim(), x.shape().str(), pads.size()));
   for (int64_t p : pads)
     if (p < 0) throw ValueError(fmt::format("pad: padding must be >= 0, got {}", p));
   Tensor y;
