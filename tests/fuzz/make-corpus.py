@@ -32,7 +32,9 @@ def npz(members, compression=zipfile.ZIP_STORED):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression) as z:
         for name, payload in members:
-            z.writestr(name + ".npy", payload)
+            # A fixed timestamp, so that rerunning the script changes no seed.
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            z.writestr(info, payload, compress_type=compression)
     return buf.getvalue()
 
 
@@ -58,6 +60,10 @@ write("npz", "stored.npz", npz(arrays))
 write("npz", "deflated.npz", npz(arrays, zipfile.ZIP_DEFLATED))
 write("npz", "one.npz", npz([("w", npy([3]))]))
 write("npz", "empty.npz", npz([]))
+
+# npy: the members alone (fuzz_npy wraps its input in a zip itself).
+for name, payload in arrays:
+    write("npy", name + ".npy", payload)
 
 # checkpoint: the state of tg::nn::MLP({2, 3, 1}), as fuzz_checkpoint.cpp builds it.
 mlp = [("0.weight", [3, 2]), ("0.bias", [3]), ("2.weight", [1, 3]), ("2.bias", [1])]

@@ -1,0 +1,70 @@
+// Long-run memory: 2,000 steps of a small GAN with a double-backprop gradient penalty free
+// their graphs (live nodes back to the baseline after every step), hold a constant set of
+// live tensor bytes, and do not grow the process's resident memory after warm-up.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+
+#include "gan_loop.hpp"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TG_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TG_TEST_SANITIZED 1
+#endif
+#endif
+
+namespace {
+
+constexpr int kSteps = 2000;
+constexpr int kWarmup = 200;
+// Resident-memory slack after warm-up. One leaked [32, 16] float32 buffer per step (the
+// smallest activation of the loop, 2 KiB) would add 3.5 MiB over the 1,800 measured
+// steps; a leaked node with a scalar output (~300 bytes with its tensor) 0.5 MiB. Allocator
+// noise measured on this loop stays within a few 4 KiB pages. 256 KiB sits between the two.
+constexpr int64_t kRssSlackBytes = 256 * 1024;
+
+/// Resident set size of this process in bytes (second field of /proc/self/statm).
+int64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size_pages = 0, resident_pages = 0;
+  statm >> size_pages >> resident_pages;
+  return resident_pages * sysconf(_SC_PAGESIZE);
+}
+
+TEST(LongRun, TwoThousandGanStepsWithAPenaltyFreeTheirGraphsAndHoldMemoryFlat) {
+  tg::test::GanLoop loop(7);
+  const int64_t nodes = tg::live_nodes();
+  const tg::test::GanLosses first = loop.step();
+  ASSERT_EQ(tg::live_nodes(), nodes) << "step 0";
+  // After step 0 the Adam moments and every parameter's .grad exist: from here on the set of
+  // live tensors is fixed.
+  const int64_t bytes = tg::live_bytes();
+  int64_t rss_after_warmup = 0, rss_peak = 0;
+  tg::test::GanLosses last = first;
+  for (int i = 1; i < kSteps; ++i) {
+    last = loop.step();
+    ASSERT_EQ(tg::live_nodes(), nodes) << "step " << i;
+    ASSERT_EQ(tg::live_bytes(), bytes) << "step " << i;
+    ASSERT_TRUE(std::isfinite(last.discriminator) && std::isfinite(last.generator)) << "step " << i;
+    if (i == kWarmup) rss_after_warmup = resident_bytes();
+    if (i > kWarmup) rss_peak = std::max(rss_peak, resident_bytes());
+  }
+  // Every step did real work: the discriminator's loss moved away from its start.
+  EXPECT_NE(last.discriminator, first.discriminator);
+#ifdef TG_TEST_SANITIZED
+  // ASan's quarantine and TSan's shadow memory grow the resident set by design; under
+  // sanitizers the leak checker and the live counts above carry the test.
+  (void)rss_after_warmup;
+  (void)rss_peak;
+#else
+  EXPECT_LE(rss_peak - rss_after_warmup, kRssSlackBytes)
+      << "resident memory after warm-up " << rss_after_warmup << " bytes, peak " << rss_peak;
+#endif
+}
+
+}  // namespace
