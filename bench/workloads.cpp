@@ -17,7 +17,7 @@ std::map<std::string, Setup>& workloads() {
   return registry;
 }
 
-int run_workload(const std::string& name, bool json) {
+int run_workload(const std::string& name, bool json, long steps_per_run) {
   const auto it = workloads().find(name);
   if (it == workloads().end()) {
     fmt::print(stderr, "tapegrad-bench: unknown workload '{}'; known:", name);
@@ -36,7 +36,9 @@ int run_workload(const std::string& name, bool json) {
   }
   const double step_s =
       std::chrono::duration<double>(Clock::now() - warm_start).count() / double(warm_steps);
-  const int64_t per_run = std::max<int64_t>(1, static_cast<int64_t>(0.05 / step_s));
+  const int64_t per_run = steps_per_run > 0
+                              ? int64_t{steps_per_run}
+                              : std::max<int64_t>(1, static_cast<int64_t>(0.05 / step_s));
   constexpr int kRuns = 15;
   std::vector<double> ms;
   for (int r = 0; r < kRuns; ++r) {

@@ -31,8 +31,9 @@ struct Registrar {
       #NAME, &TG_WORKLOAD_CONCAT(tg_workload_setup_, NAME));                          \
   static ::tgbench::Step TG_WORKLOAD_CONCAT(tg_workload_setup_, NAME)()
 
-/// Runs `name`: warm-up, then repeated timed runs; prints one JSON line if json, else a
-/// sentence. Returns a process exit code.
-int run_workload(const std::string& name, bool json);
+/// Runs `name`: warm-up, then repeated timed runs of `steps_per_run` steps each (0: as many
+/// as last ~50 ms); prints one JSON line if json, else a sentence. Returns a process exit
+/// code.
+int run_workload(const std::string& name, bool json, long steps_per_run = 0);
 
 }  // namespace tgbench
