@@ -28,19 +28,15 @@
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/factory.hpp"
 #include "tapegrad/autograd/ops/reduction.hpp"
+#include "task_map.hpp"
 
 namespace tg {
 namespace {
 
-struct NodeTask {
-  int dependencies = 0;  // producers still to run
-  bool on_path = false;  // a target is reachable from here (or this is one)
-  bool is_target = false;
-  TensorList buffer;  // gradients w.r.t. the node's outputs, summed as they arrive
-};
+using detail::NodeTask;
 
 struct Pass {
-  std::unordered_map<Node*, NodeTask> tasks;
+  detail::TaskMap tasks;
   // grad(): which returned slot each target edge fills.
   std::unordered_multimap<Node*, std::pair<uint32_t, size_t>> capture;  // node -> (nr, slot)
   bool accumulate = false;
@@ -56,11 +52,11 @@ void discover(Pass& pass, const std::vector<Node*>& roots) {
   };
   std::vector<Frame> stack;
   auto visit = [&](Node* n) {
-    auto [it, fresh] = pass.tasks.try_emplace(n);
+    auto [task, fresh] = pass.tasks.try_emplace(n);
     if (!fresh) return;
-    it->second.buffer.resize(n->output_meta().empty() ? 1 : n->output_meta().size());
-    it->second.is_target =
-        pass.accumulate ? dynamic_cast<AccumulateGrad*>(n) != nullptr : pass.capture.count(n) > 0;
+    task->buffer.resize(n->output_meta().empty() ? 1 : n->output_meta().size());
+    task->is_accumulator = dynamic_cast<AccumulateGrad*>(n) != nullptr;
+    task->is_target = pass.accumulate ? task->is_accumulator : pass.capture.count(n) > 0;
     stack.push_back({n, 0});
   };
   // One root at a time: every frame on the stack must be an ancestor of the top one, so
@@ -151,7 +147,7 @@ void execute(Pass& pass, TensorList& captured) {
     ready.pop();
     NodeTask& task = pass.tasks[node];
 
-    const bool is_accumulator = dynamic_cast<AccumulateGrad*>(node) != nullptr;
+    const bool is_accumulator = task.is_accumulator;
     auto [lo, hi] = pass.capture.equal_range(node);
     for (auto it = lo; it != hi; ++it) {
       const auto [nr, slot] = it->second;
@@ -244,8 +240,8 @@ namespace detail {
 bool edge_needed(const Edge& e) {
   if (!e.valid()) return false;
   if (t_current_pass == nullptr) return true;
-  auto it = t_current_pass->tasks.find(e.node.get());
-  return it != t_current_pass->tasks.end() && it->second.on_path;
+  const NodeTask* task = t_current_pass->tasks.find(e.node.get());
+  return task != nullptr && task->on_path;
 }
 }  // namespace detail
 

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "accumulate_grad.hpp"
+#include "tapegrad/autograd/small_alloc.hpp"
 
 namespace tg {
 namespace {
@@ -58,7 +59,7 @@ Edge gradient_edge(const Tensor& t) {
   std::lock_guard<std::mutex> lock(impl->grad_mutex);
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
   if (!acc) {
-    acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    acc = detail::make_shared_small<AccumulateGrad>(t.impl_ptr());
     impl->grad_accumulator = acc;
   }
   return {acc, 0};

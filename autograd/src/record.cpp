@@ -43,11 +43,7 @@ void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t outp
   if (is_input) {
     // An op returned one of its inputs: wrap it in a fresh handle so the input's own
     // metadata is left alone.
-    auto fresh = std::make_shared<TensorImpl>();
-    fresh->storage = impl->storage;
-    fresh->shape = impl->shape;
-    fresh->dtype = impl->dtype;
-    out = Tensor(std::move(fresh));
+    out = out.detach();
     impl = out.impl();
   }
   impl->requires_grad = true;

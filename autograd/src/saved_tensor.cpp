@@ -35,14 +35,11 @@ Tensor SavedTensor::unpack(std::string_view op, uint64_t seq) const {
         op, seq, data_.shape().str(), version_, data_.impl()->storage->version));
   if (!is_output_) return data_;
   // Re-attach the output to its node, which is alive while its backward runs.
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = data_.impl()->storage;
-  impl->shape = data_.shape();
-  impl->dtype = data_.dtype();
-  impl->requires_grad = requires_grad_;
-  impl->grad_fn = owner_.lock();
-  impl->output_nr = output_nr_;
-  return Tensor(std::move(impl));
+  Tensor out = data_.detach();
+  out.impl()->requires_grad = requires_grad_;
+  out.impl()->grad_fn = owner_.lock();
+  out.impl()->output_nr = output_nr_;
+  return out;
 }
 
 }  // namespace tg

@@ -3,6 +3,8 @@
 // docs/kernels.md for the measurement).
 #include "tapegrad/autograd/storage.hpp"
 
+#include "tapegrad/autograd/small_alloc.hpp"
+
 #include <tbb/scalable_allocator.h>
 
 #include <atomic>
@@ -25,7 +27,9 @@ Storage::~Storage() {
   g_live_bytes.fetch_sub(static_cast<std::int64_t>(nbytes), std::memory_order_relaxed);
 }
 
-std::shared_ptr<Storage> Storage::allocate(std::size_t n) { return std::make_shared<Storage>(n); }
+std::shared_ptr<Storage> Storage::allocate(std::size_t n) {
+  return detail::make_shared_small<Storage>(n);
+}
 
 std::int64_t live_bytes() { return g_live_bytes.load(std::memory_order_relaxed); }
 

@@ -12,6 +12,7 @@
 #include "tapegrad/autograd/ops/reduction.hpp"
 #include "tapegrad/autograd/ops/shape_ops.hpp"
 #include "tapegrad/autograd/record.hpp"
+#include "tapegrad/autograd/small_alloc.hpp"
 
 namespace tg {
 
@@ -20,7 +21,7 @@ TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
 Tensor empty(const Shape& shape, Dtype dtype) {
   for (int64_t d : shape)
     if (d < 0) throw ShapeError(fmt::format("empty: negative extent in shape {}", shape.str()));
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = detail::make_shared_small<TensorImpl>();
   impl->storage = Storage::allocate(static_cast<std::size_t>(shape.numel()) * itemsize(dtype));
   impl->shape = shape;
   impl->dtype = dtype;
@@ -90,9 +91,8 @@ Tensor Tensor::to(Dtype d) const {
     visit_dtype(d, [&]<class D>() { kernels::cast<S, D>(data<S>(), y.data<D>(), numel()); });
   });
   const Dtype from = dtype();
-  return record("to", {*this}, y, {}, [from](BackwardContext& c) {
-    return TensorList{c.grad().to(from)};
-  });
+  return record("to", {*this}, y, {},
+                [from](BackwardContext& c) { return TensorList{c.grad().to(from)}; });
 }
 
 // ∂clone(x)/∂x = 1
@@ -100,8 +100,7 @@ Tensor Tensor::clone() const {
   check(*this, "clone");
   Tensor y = empty(shape(), dtype());
   std::memcpy(y.impl()->data(), impl_->data(), nbytes());
-  return record("clone", {*this}, y, {},
-                [](BackwardContext& c) { return TensorList{c.grad()}; });
+  return record("clone", {*this}, y, {}, [](BackwardContext& c) { return TensorList{c.grad()}; });
 }
 
 Tensor& Tensor::fill_(double value) {
@@ -163,11 +162,11 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const {
 }
 uint32_t Tensor::output_nr() const { return defined() ? impl_->output_nr : 0; }
 
-Tensor Tensor::detach() const {
-  check(*this, "detach");
-  auto impl = std::make_shared<TensorImpl>();
+Tensor Tensor::alias(const Shape& shape) const {
+  check(*this, "alias");
+  auto impl = detail::make_shared_small<TensorImpl>();
   impl->storage = impl_->storage;
-  impl->shape = impl_->shape;
+  impl->shape = shape;
   impl->dtype = impl_->dtype;
   return Tensor(std::move(impl));
 }
@@ -219,8 +218,10 @@ std::string Tensor::str() const {
   std::string out = "tensor(";
   print_values(out, to_vector<double>(), shape(), 0, 0);
   out += fmt::format(", shape={}, {}", shape().str(), name(dtype()));
-  if (impl_->grad_fn) out += fmt::format(", grad_fn={}", impl_->grad_fn->name());
-  else if (impl_->requires_grad) out += ", requires_grad";
+  if (impl_->grad_fn)
+    out += fmt::format(", grad_fn={}", impl_->grad_fn->name());
+  else if (impl_->requires_grad)
+    out += ", requires_grad";
   return out + ")";
 }
 

@@ -85,12 +85,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   if (target.numel() != x.numel())
     throw ShapeError(fmt::format("reshape: cannot view shape {} ({} elements) as {}",
                                  x.shape().str(), x.numel(), shape.str()));
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = x.impl()->storage;
-  impl->shape = target;
-  impl->dtype = x.dtype();
   const Shape xs = x.shape();
-  return record("reshape", {x}, Tensor(std::move(impl)), {},
+  return record("reshape", {x}, x.alias(target), {},
                 [xs](BackwardContext& c) { return TensorList{reshape(c.grad(), xs)}; });
 }
 

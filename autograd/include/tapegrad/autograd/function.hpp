@@ -102,7 +102,7 @@ struct Function {
       detail::check_anomaly(Derived::name(), detail::kNotRecorded, out);
       return out;
     }
-    auto node = std::make_shared<FunctionNode<Derived>>();
+    auto node = detail::make_shared_small<FunctionNode<Derived>>();
     for (const auto& in : inputs) node->add_input(in);
     const TensorImpl* returned = out.impl();
     detail::attach_output(node, out, 0, inputs);

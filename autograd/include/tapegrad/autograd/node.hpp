@@ -60,6 +60,11 @@ class Node {
   /// Called by `record`: wire the inputs and outputs. Not for users.
   void add_input(const Tensor& t);
   void add_output(const Tensor& t) { output_meta_.push_back({t.shape(), t.dtype()}); }
+  void reserve(std::size_t inputs, std::size_t outputs) {
+    next_edges_.reserve(inputs);
+    input_meta_.reserve(inputs);
+    output_meta_.reserve(outputs);
+  }
 
  protected:
   uint64_t sequence_nr_;

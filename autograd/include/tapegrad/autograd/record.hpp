@@ -17,10 +17,12 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/node.hpp"
 #include "tapegrad/autograd/saved_tensor.hpp"
+#include "tapegrad/autograd/small_alloc.hpp"
 
 namespace tg {
 
@@ -83,21 +85,31 @@ void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t outp
                    std::span<const Tensor> inputs = {});
 }  // namespace detail
 
+namespace detail {
+/// The body of record/record_multi: wires a new node to `inputs` and `outputs` in place.
+template <class Rule>
+void record_into(std::string_view op, std::initializer_list<Tensor> inputs,
+                 std::span<Tensor> outputs, std::initializer_list<Tensor> saved, Rule&& rule) {
+  if (!GradMode::is_enabled() || !any_requires_grad(inputs)) {
+    for (const auto& o : outputs) check_anomaly(op, kNotRecorded, o);
+    return;
+  }
+  auto node = make_shared_small<RuleNode<std::decay_t<Rule>>>(op, std::forward<Rule>(rule));
+  node->reserve(inputs.size(), outputs.size());
+  for (const auto& in : inputs) node->add_input(in);
+  for (uint32_t i = 0; i < outputs.size(); ++i) attach_output(node, outputs[i], i, inputs);
+  node->saved().reserve(saved.size());
+  for (const auto& s : saved) node->saved().emplace_back(s, node);
+  for (const auto& o : outputs) check_anomaly(op, node->sequence_nr(), o);
+}
+}  // namespace detail
+
 /// Records `outputs = op(inputs)` on the tape if grad mode is on and any input requires
 /// grad; `saved` lists the tensors the rule reads (inputs or outputs). Returns outputs.
 template <class Rule>
 TensorList record_multi(std::string_view op, std::initializer_list<Tensor> inputs,
                         TensorList outputs, std::initializer_list<Tensor> saved, Rule rule) {
-  if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs)) {
-    for (const auto& o : outputs) detail::check_anomaly(op, detail::kNotRecorded, o);
-    return outputs;
-  }
-  auto node = std::make_shared<RuleNode<Rule>>(op, std::move(rule));
-  for (const auto& in : inputs) node->add_input(in);
-  for (uint32_t i = 0; i < outputs.size(); ++i) detail::attach_output(node, outputs[i], i, inputs);
-  node->saved().reserve(saved.size());
-  for (const auto& s : saved) node->saved().emplace_back(s, node);
-  for (const auto& o : outputs) detail::check_anomaly(op, node->sequence_nr(), o);
+  detail::record_into(op, inputs, std::span<Tensor>(outputs), saved, std::move(rule));
   return outputs;
 }
 
@@ -105,8 +117,8 @@ TensorList record_multi(std::string_view op, std::initializer_list<Tensor> input
 template <class Rule>
 Tensor record(std::string_view op, std::initializer_list<Tensor> inputs, Tensor output,
               std::initializer_list<Tensor> saved, Rule rule) {
-  return std::move(
-      record_multi(op, inputs, TensorList{std::move(output)}, saved, std::move(rule))[0]);
+  detail::record_into(op, inputs, std::span<Tensor>(&output, 1), saved, std::move(rule));
+  return output;
 }
 
 }  // namespace tg

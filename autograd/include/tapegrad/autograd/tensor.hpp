@@ -71,7 +71,10 @@ class Tensor {
   const std::shared_ptr<Node>& grad_fn() const;
   uint32_t output_nr() const;
   /// A new handle on the same storage, cut off from the graph.
-  Tensor detach() const;
+  Tensor detach() const { return alias(shape()); }
+  /// A new handle on the same storage viewed as `shape` (same element count), cut off
+  /// from the graph. The building block of detach and reshape.
+  Tensor alias(const Shape& shape) const;
   /// Accumulates d(this)/d(leaf) into every leaf's `.grad()`. `grad_output` may be
   /// omitted for one-element tensors.
   void backward(const Tensor& grad_output = Tensor(), bool retain_graph = false,
