@@ -110,6 +110,46 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return detail::matmul(a, b, false, false);
 }
 
+// y = x·wᵀ + b with G = ∂L/∂y (x [N, in], w [out, in], b [out]):
+//   ∂L/∂x = G·w,  ∂L/∂w = Gᵀ·x,  ∂L/∂b = Σₙ G[n, :].
+// One node instead of matmul + bias add: b is broadcast into y and the GEMM accumulates
+// onto it (β = 1), and the rule is again matmuls with transpose flags and a sum, so it
+// is differentiable to any order.
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  detail::check_defined("linear", x);
+  detail::check_defined("linear", w);
+  detail::check_same_dtype("linear", x, w);
+  if (b.defined()) detail::check_same_dtype("linear", x, b);
+  const int64_t in = w.dim() == 2 ? w.shape()[1] : -1, out = w.dim() == 2 ? w.shape()[0] : -1;
+  if (x.dim() < 1 || w.dim() != 2 || x.shape()[x.dim() - 1] != in ||
+      (b.defined() && (b.dim() != 1 || b.shape()[0] != out)))
+    throw ShapeError(fmt::format(
+        "linear: input {}, weight {} and bias {} do not fit: expected [..., in], [out, in] "
+        "and [out]",
+        x.shape().str(), w.shape().str(), b.defined() ? b.shape().str() : "(none)"));
+  if (x.dim() != 2) {  // [..., in] -> [rows, in] -> [..., out]
+    Shape out_shape(x.shape().begin(), x.shape().end() - 1);
+    out_shape.push_back(out);
+    return reshape(linear(reshape(x, Shape{x.numel() / in, in}), w, b), out_shape);
+  }
+  if (!b.defined()) return detail::matmul(x, w, false, true);
+  const int64_t rows = x.shape()[0];
+  Tensor y = empty(Shape{rows, out}, x.dtype());
+  visit_dtype(x.dtype(), [&]<class T>() {
+    kernels::broadcast_to<T>(b.data<T>(), b.shape(), y.data<T>(), y.shape());
+    kernels::gemm<T>(false, true, rows, out, in, T(1), x.data<T>(), in, w.data<T>(), in, T(1),
+                     y.data<T>(), out);
+  });
+  return record("linear", {x, w, b}, std::move(y), {x, w}, [](BackwardContext& c) {
+    const Tensor g = c.grad(), x = c.saved(0), w = c.saved(1);
+    Tensor gx, gw, gb;
+    if (c.needs_grad(0)) gx = detail::matmul(g, w, false, false);
+    if (c.needs_grad(1)) gw = detail::matmul(g, x, true, false);
+    if (c.needs_grad(2)) gb = sum(g, {0});
+    return TensorList{gx, gw, gb};
+  });
+}
+
 Tensor outer(const Tensor& a, const Tensor& b) {
   detail::check_defined("outer", a);
   detail::check_defined("outer", b);

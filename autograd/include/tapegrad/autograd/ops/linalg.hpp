@@ -8,6 +8,10 @@ namespace tg {
 /// operands the leading (batch) axis broadcasts, and a 2-D operand is shared by every
 /// batch.
 Tensor matmul(const Tensor& a, const Tensor& b);
+/// The affine map of a fully connected layer, y = x·wᵀ + b, with torch's layout:
+/// x [..., in], w [out, in], b [out] (or undefined: no bias) -> y [..., out]. One node,
+/// and the transpose of w is never materialised.
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = {});
 /// a[i] * b[j] for vectors a, b.
 Tensor outer(const Tensor& a, const Tensor& b);
 /// Σ a[i] b[i] for vectors of equal length.
