@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <new>
+#include <tuple>
 
 #include "kernels.hpp"
 
@@ -219,6 +220,81 @@ void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T 
   }
 }
 
+/// Small GEMMs (at most kSmallMacs multiply-adds, at most kSmallCols columns) skip the
+/// blocked machinery, whose packing of A, edge tiles and fixed 12×32 tiles cost more than
+/// the arithmetic at these sizes (the GAN layers: n = 1 or 2 outputs, k = 2 inputs).
+/// op(B) is packed once into k rows of n columns padded to the vector width; each row of
+/// C is then Σₚ A(i, p)·op(B)[p, :] accumulated in p order: one fixed chain of FMAs per
+/// element chosen by the shape alone, so still thread-count invariant.
+constexpr int64_t kSmallMacs = int64_t{1} << 17;
+constexpr int64_t kSmallCols = 256;
+
+/// One block of small_gemm: C[i0 : i0 + MB, j0 : j0 + NB·W] with MB·NB accumulators in
+/// registers (independent FMA chains, so the loop is not bound by the FMA latency).
+template <class T, int MB, int NB>
+void small_gemm_block(bool trans_a, int64_t i0, int64_t j0, int64_t n, int64_t k, int64_t np,
+                      T alpha, const T* a, int64_t lda, const T* bp, T beta, T* c, int64_t ldc) {
+  using V = Vec<T>;
+  constexpr int64_t W = detail::kWidth<T>;
+  V acc[MB][NB];
+  for (int r = 0; r < MB; ++r)
+    for (int v = 0; v < NB; ++v) acc[r][v] = V(T(0));
+  const int64_t sa_i = trans_a ? 1 : lda, sa_p = trans_a ? lda : 1;  // A(i, p) strides
+  for (int64_t p = 0; p < k; ++p) {
+    const T* row = bp + p * np + j0;
+    V bv[NB];
+    for (int v = 0; v < NB; ++v) bv[v] = V::load_aligned(row + v * W);
+    for (int r = 0; r < MB; ++r) {
+      const V av(a[(i0 + r) * sa_i + p * sa_p]);
+      for (int v = 0; v < NB; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+    }
+  }
+  const int64_t j1 = std::min(n, j0 + NB * W);
+  for (int r = 0; r < MB; ++r) {
+    alignas(64) T out[NB * W];
+    for (int v = 0; v < NB; ++v) acc[r][v].store_aligned(out + v * W);
+    T* ci = c + (i0 + r) * ldc;
+    for (int64_t j = j0; j < j1; ++j)
+      ci[j] = beta == T(0) ? alpha * out[j - j0] : alpha * out[j - j0] + beta * ci[j];
+  }
+}
+
+template <class T>
+void small_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  constexpr int64_t W = detail::kWidth<T>;
+  constexpr int MB = 6;
+  const int64_t np = (n + W - 1) / W * W;
+  auto bp = alloc_packed<T>(k * np);
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < np; ++j)
+      bp[p * np + j] = j >= n ? T(0) : trans_b ? b[j * ldb + p] : b[p * ldb + j];
+  // Blocks of 6 rows × up to 4 vectors (24 accumulators), then single rows.
+  auto row_block = [&]<int R>(int64_t i0) {
+    for (int64_t j0 = 0; j0 < np; j0 += 4 * W) {
+      const auto args =
+          std::make_tuple(trans_a, i0, j0, n, k, np, alpha, a, lda, bp.get(), beta, c, ldc);
+      switch (std::min<int64_t>(4, (np - j0) / W)) {
+        case 1:
+          std::apply(small_gemm_block<T, R, 1>, args);
+          break;
+        case 2:
+          std::apply(small_gemm_block<T, R, 2>, args);
+          break;
+        case 3:
+          std::apply(small_gemm_block<T, R, 3>, args);
+          break;
+        default:
+          std::apply(small_gemm_block<T, R, 4>, args);
+          break;
+      }
+    }
+  };
+  int64_t i = 0;
+  for (; i + MB <= m; i += MB) row_block.template operator()<MB>(i);
+  for (; i < m; ++i) row_block.template operator()<1>(i);
+}
+
 }  // namespace
 
 template <class T>
@@ -237,6 +313,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
                        static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
                        static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
 #else
+  if (n <= kSmallCols && m * n * k <= kSmallMacs)
+    return small_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
 }
