@@ -205,7 +205,7 @@ const std::vector<UnaryCase> kUnaryCases = {
     {k::Unary::Sigmoid, "sigmoid", [](float x) { return k::scalar::sigmoid(x); }, 3},
     {k::Unary::LogSigmoid, "log_sigmoid", [](float x) { return k::scalar::log_sigmoid(x); }, 4},
     {k::Unary::Softplus, "softplus", [](float x) { return k::scalar::softplus(x); }, 4},
-    {k::Unary::Relu, "relu", [](float x) { return x > 0 ? x : 0.f; }, 0},
+    {k::Unary::Relu, "relu", [](float x) { return x < 0 ? 0.f : x; }, 0},
     {k::Unary::Silu, "silu", [](float x) { return x * k::scalar::sigmoid(x); }, 4},
     // gelu's float argument u = c(x + 0.044715x³) is itself rounded and gelu ≈ x·e^(2u) for
     // u ≪ 0, so float gelu is ill-conditioned there: a relative check against float64.
