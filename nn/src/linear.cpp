@@ -31,13 +31,7 @@ Tensor Linear::forward(const Tensor& x) {
         fmt::format("Linear(in={}, out={}): input is {} but the weight is {}; "
                     "cast with .to() or convert the module with .to()",
                     in_, out_, name(x.dtype()), name(weight.dtype())));
-  const Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, in_});
-  Tensor y = matmul(x2, weight.t());
-  if (bias.defined()) y = y + bias;
-  if (x.dim() == 2) return y;
-  Shape out_shape(x.shape().begin(), x.shape().end() - 1);
-  out_shape.push_back(out_);
-  return y.reshape(out_shape);
+  return linear(x, weight, bias);  // y = x·Wᵀ + b, W never transposed in memory
 }
 
 }  // namespace tg::nn
