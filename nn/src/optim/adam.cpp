@@ -52,20 +52,27 @@ void Adam::step() {
       T* v = buffers_[i][1].data<T>();
       T* vmax = o.amsgrad ? buffers_[i][2].data<T>() : nullptr;
       const T* g = grad.data<T>();
-      for (int64_t j = 0; j < grad.numel(); ++j) {
+      // Loop invariants hoisted: numel() is out of line and checks overflow, and this loop
+      // is a large share of a small model's step.
+      const int64_t n = grad.numel();
+      const bool decay = o.weight_decay != 0, decoupled = decoupled_weight_decay_;
+      const T wd = T(o.weight_decay), shrink = T(1 - lr * o.weight_decay);
+      const T beta1 = T(b1), beta2 = T(b2), one_m_b1 = T(1 - b1), one_m_b2 = T(1 - b2);
+      const T bc2 = T(bc2_sqrt), eps = T(o.eps), neg_step = T(-step_size);
+      for (int64_t j = 0; j < n; ++j) {
         T gj = g[j];
-        if (o.weight_decay != 0) {
-          if (decoupled_weight_decay_)
-            p[j] *= T(1 - lr * o.weight_decay);
+        if (decay) {
+          if (decoupled)
+            p[j] *= shrink;
           else
-            gj += T(o.weight_decay) * p[j];
+            gj += wd * p[j];
         }
-        m[j] = m[j] * T(b1) + T(1 - b1) * gj;
-        v[j] = v[j] * T(b2) + T(1 - b2) * gj * gj;
+        m[j] = m[j] * beta1 + one_m_b1 * gj;
+        v[j] = v[j] * beta2 + one_m_b2 * gj * gj;
         T vhat = v[j];
         if (vmax) vhat = vmax[j] = std::max(vmax[j], v[j]);
-        const T denom = std::sqrt(vhat) / T(bc2_sqrt) + T(o.eps);
-        p[j] += T(-step_size) * (m[j] / denom);
+        const T denom = std::sqrt(vhat) / bc2 + eps;
+        p[j] += neg_step * (m[j] / denom);
       }
     });
   });

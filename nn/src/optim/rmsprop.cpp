@@ -30,7 +30,8 @@ void RMSprop::step() {
       T* buf = buffers_[i][1].data<T>();
       T* gavg = buffers_[i][2].data<T>();
       const T* g = grad.data<T>();
-      for (int64_t j = 0; j < grad.numel(); ++j) {
+      const int64_t n = grad.numel();
+      for (int64_t j = 0; j < n; ++j) {
         const T gj = o.weight_decay != 0 ? g[j] + T(o.weight_decay) * p[j] : g[j];
         v[j] = v[j] * T(a) + T(1 - a) * gj * gj;
         T denom;

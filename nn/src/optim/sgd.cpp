@@ -24,7 +24,8 @@ void SGD::step() {
       T* p = params_[i].data<T>();
       T* buf = buffers_[i][0].data<T>();
       const T* g = grad.data<T>();
-      for (int64_t j = 0; j < grad.numel(); ++j) {
+      const int64_t n = grad.numel();
+      for (int64_t j = 0; j < n; ++j) {
         T d = o.weight_decay != 0 ? g[j] + T(o.weight_decay) * p[j] : g[j];
         if (o.momentum != 0) {
           buf[j] = first ? d : T(o.momentum) * buf[j] + T(1 - o.dampening) * d;
