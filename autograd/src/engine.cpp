@@ -218,9 +218,10 @@ TensorList run(Pass& pass, const TensorList& outputs, const TensorList& grad_out
     Tensor g = grad_outputs.empty() || !grad_outputs[i].defined() ? default_grad_output(out, i)
                                                                   : grad_outputs[i];
     if (g.shape() != out.shape() || g.dtype() != out.dtype())
-      throw ShapeError(fmt::format("grad: grad_outputs[{}] is {} {} but output {} is {} {}", i,
-                                   g.shape().str(), name(g.dtype()), i, out.shape().str(),
-                                   name(out.dtype())));
+      detail::throw_mismatch(
+          g.dtype() != out.dtype(),
+          fmt::format("grad: grad_outputs[{}] is {} {} but output {} is {} {}", i, g.shape().str(),
+                      name(g.dtype()), i, out.shape().str(), name(out.dtype())));
     Edge e = gradient_edge(out);
     roots.push_back(e.node.get());
     seeds.emplace_back(std::move(e), std::move(g));

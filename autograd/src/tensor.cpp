@@ -114,9 +114,10 @@ Tensor& Tensor::copy_(const Tensor& src) {
   check(*this, "copy_");
   check(src, "copy_");
   if (src.shape() != shape() || src.dtype() != dtype())
-    throw ShapeError(fmt::format("copy_: source {} {} does not match destination {} {}",
-                                 src.shape().str(), name(src.dtype()), shape().str(),
-                                 name(dtype())));
+    detail::throw_mismatch(
+        src.dtype() != dtype(),
+        fmt::format("copy_: source {} {} does not match destination {} {}", src.shape().str(),
+                    name(src.dtype()), shape().str(), name(dtype())));
   if (src.impl()->data() != impl_->data()) std::memcpy(impl_->data(), src.impl()->data(), nbytes());
   bump_version();
   return *this;
@@ -148,8 +149,10 @@ Tensor Tensor::grad() const {
 void Tensor::set_grad(const Tensor& g) {
   check(*this, "set_grad");
   if (g.defined() && (g.shape() != shape() || g.dtype() != dtype()))
-    throw ShapeError(fmt::format("set_grad: gradient {} {} does not match tensor {} {}",
-                                 g.shape().str(), name(g.dtype()), shape().str(), name(dtype())));
+    detail::throw_mismatch(
+        g.dtype() != dtype(),
+        fmt::format("set_grad: gradient {} {} does not match tensor {} {}", g.shape().str(),
+                    name(g.dtype()), shape().str(), name(dtype())));
   std::lock_guard<std::mutex> lock(impl_->grad_mutex);
   impl_->grad = g.defined() ? g.detach() : g;
 }

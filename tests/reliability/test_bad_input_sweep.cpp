@@ -431,7 +431,7 @@ void add_engine_cases(std::vector<BadInput>& cases) {
     Tensor x = leaf({2});
     tg::grad({x * 2.0}, {x}, {.grad_outputs = {f32({3})}});
   });
-  add("grad_outputs_wrong_dtype", Kind::Shape, {"grad", "float64", "float32"}, [] {
+  add("grad_outputs_wrong_dtype", Kind::Dtype, {"grad", "float64", "float32"}, [] {
     Tensor x = leaf({2});
     tg::grad({x * 2.0}, {x}, {.grad_outputs = {f64({2})}});
   });
@@ -451,12 +451,14 @@ void add_engine_cases(std::vector<BadInput>& cases) {
     Tensor d = f32({2});
     d.copy_(f32({3}));
   });
-  add("copy_dtype_mismatch", Kind::Shape, {"copy_", "float64", "float32"}, [] {
+  add("copy_dtype_mismatch", Kind::Dtype, {"copy_", "float64", "float32"}, [] {
     Tensor d = f32({2});
     d.copy_(f64({2}));
   });
   add("set_grad_shape_mismatch", Kind::Shape, {"set_grad", "[3]", "[2]"},
       [] { leaf({2}).set_grad(f32({3})); });
+  add("set_grad_dtype_mismatch", Kind::Dtype, {"set_grad", "float64", "float32"},
+      [] { leaf({2}).set_grad(f64({2})); });
   add("shape_element_count_overflows", Kind::Shape, {"[1099511627776, 1099511627776]", "overflows"},
       [] {
         tg::zeros({int64_t{1} << 40, int64_t{1} << 40});

@@ -43,4 +43,13 @@ class IoError : public Error {
   using Error::Error;
 };
 
+namespace detail {
+/// For "a tensor does not match another" errors: DtypeError if the dtypes differ (the
+/// more specific mistake), ShapeError otherwise, with the same message.
+[[noreturn]] inline void throw_mismatch(bool dtype_differs, const std::string& message) {
+  if (dtype_differs) throw DtypeError(message);
+  throw ShapeError(message);
+}
+}  // namespace detail
+
 }  // namespace tg
