@@ -57,50 +57,43 @@ std::unique_ptr<T[], ScalableDeleter> alloc_packed(int64_t n) {
   return std::unique_ptr<T[], ScalableDeleter>(static_cast<T*>(p));
 }
 
-/// Packs rows [i0, i0 + MR) × depth [p0, p0 + kc) of op(A) as dst[p * MR + i], zero rows
-/// past m.
+/// Packs a panel of W lines (rows of op(A), or columns of op(B)) [q0, q0 + W) × depth
+/// [p0, p0 + kc) as dst[p * W + q], zero lines past `extent`. `runs_along_lines` says how
+/// the operand is stored: element (q, p) at src[p * ld + q] (each depth step is a
+/// contiguous run across the lines) or at src[q * ld + p] (each line is a run).
+template <class T, int64_t W>
+void pack_panel(bool runs_along_lines, const T* src, int64_t ld, int64_t extent, int64_t q0,
+                int64_t p0, int64_t kc, T* dst) {
+  const int64_t lines = std::min<int64_t>(W, extent - q0);
+  if (runs_along_lines) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* s = src + (p0 + p) * ld + q0;
+      T* d = dst + p * W;
+      for (int64_t q = 0; q < lines; ++q) d[q] = s[q];
+      for (int64_t q = lines; q < W; ++q) d[q] = T(0);
+    }
+    return;
+  }
+  for (int64_t q = 0; q < lines; ++q) {
+    const T* s = src + (q0 + q) * ld + p0;
+    for (int64_t p = 0; p < kc; ++p) dst[p * W + q] = s[p];
+  }
+  for (int64_t q = lines; q < W; ++q)
+    for (int64_t p = 0; p < kc; ++p) dst[p * W + q] = T(0);
+}
+
+/// Rows [i0, i0 + MR) of op(A): op(A)(i, p) is a[p * lda + i] when transposed.
 template <class T, int MR>
 void pack_a_panel(bool trans, const T* a, int64_t lda, int64_t m, int64_t i0, int64_t p0,
                   int64_t kc, T* dst) {
-  const int64_t rows = std::min<int64_t>(MR, m - i0);
-  if (trans) {  // op(A)(i, p) = a[p * lda + i]: each depth step is a contiguous run
-    for (int64_t p = 0; p < kc; ++p) {
-      const T* src = a + (p0 + p) * lda + i0;
-      T* d = dst + p * MR;
-      for (int64_t i = 0; i < rows; ++i) d[i] = src[i];
-      for (int64_t i = rows; i < MR; ++i) d[i] = T(0);
-    }
-    return;
-  }
-  for (int64_t i = 0; i < rows; ++i) {
-    const T* src = a + (i0 + i) * lda + p0;
-    for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = src[p];
-  }
-  for (int64_t i = rows; i < MR; ++i)
-    for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = T(0);
+  pack_panel<T, MR>(trans, a, lda, m, i0, p0, kc, dst);
 }
 
-/// Packs depth [p0, p0 + kc) × columns [j0, j0 + NR) of op(B) as dst[p * NR + j], zero
-/// columns past n.
+/// Columns [j0, j0 + NR) of op(B): op(B)(p, j) is b[p * ldb + j] when not transposed.
 template <class T, int64_t NR>
 void pack_b_panel(bool trans, const T* b, int64_t ldb, int64_t n, int64_t p0, int64_t kc,
                   int64_t j0, T* dst) {
-  const int64_t cols = std::min<int64_t>(NR, n - j0);
-  if (!trans) {  // op(B)(p, j) = b[p * ldb + j]: rows are contiguous runs
-    for (int64_t p = 0; p < kc; ++p) {
-      const T* src = b + (p0 + p) * ldb + j0;
-      T* d = dst + p * NR;
-      for (int64_t j = 0; j < cols; ++j) d[j] = src[j];
-      for (int64_t j = cols; j < NR; ++j) d[j] = T(0);
-    }
-    return;
-  }
-  for (int64_t j = 0; j < cols; ++j) {
-    const T* src = b + (j0 + j) * ldb + p0;
-    for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
-  }
-  for (int64_t j = cols; j < NR; ++j)
-    for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
+  pack_panel<T, NR>(!trans, b, ldb, n, j0, p0, kc, dst);
 }
 
 /// The register micro-kernel: C[0:MR, 0:NR] = alpha * Ap·Bp + beta * C (beta == 0: C is
