@@ -19,8 +19,8 @@ namespace {
 void check_inputs(const TensorList& inputs) {
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].dtype() != kFloat64)
-      throw DtypeError(fmt::format("gradcheck: input {} is {}; finite differences need float64",
-                                   i, name(inputs[i].dtype())));
+      throw DtypeError(fmt::format("gradcheck: input {} is {}; finite differences need float64", i,
+                                   name(inputs[i].dtype())));
     if (!inputs[i].requires_grad())
       throw GraphError(fmt::format("gradcheck: input {} does not require grad", i));
   }
@@ -55,13 +55,16 @@ GradcheckResult check_jacobian(const DifferentiableFn& f, const TensorList& inpu
     // Nothing is differentiable: the Jacobian must be zero.
     for (size_t k = 0; k < inputs.size(); ++k)
       for (int64_t j = 0; j < inputs[k].numel(); ++j) {
-        auto plus = eval_shifted(f, inputs, k, j, o.eps), minus = eval_shifted(f, inputs, k, j, -o.eps);
+        auto plus = eval_shifted(f, inputs, k, j, o.eps),
+             minus = eval_shifted(f, inputs, k, j, -o.eps);
         for (int64_t r = 0; r < m; ++r) {
-          const double num = (plus[static_cast<size_t>(r)] - minus[static_cast<size_t>(r)]) / (2 * o.eps);
+          const double num =
+              (plus[static_cast<size_t>(r)] - minus[static_cast<size_t>(r)]) / (2 * o.eps);
           if (!close(0, num, o))
-            return {false, fmt::format("output does not require grad, but d out[{}] / d input{}[{}] "
-                                       "is {} numerically",
-                                       r, k, j, num)};
+            return {false,
+                    fmt::format("output does not require grad, but d out[{}] / d input{}[{}] "
+                                "is {} numerically",
+                                r, k, j, num)};
         }
       }
     return {};
@@ -71,14 +74,16 @@ GradcheckResult check_jacobian(const DifferentiableFn& f, const TensorList& inpu
   for (int64_t r = 0; r < m; ++r) {
     Tensor onehot = zeros_like(out);
     onehot.data<double>()[r] = 1;
-    rows.push_back(grad({out}, inputs, {.grad_outputs = {onehot}, .retain_graph = true,
-                                        .allow_unused = true}));
+    rows.push_back(grad({out}, inputs,
+                        {.grad_outputs = {onehot}, .retain_graph = true, .allow_unused = true}));
   }
   for (size_t k = 0; k < inputs.size(); ++k)
     for (int64_t j = 0; j < inputs[k].numel(); ++j) {
-      auto plus = eval_shifted(f, inputs, k, j, o.eps), minus = eval_shifted(f, inputs, k, j, -o.eps);
+      auto plus = eval_shifted(f, inputs, k, j, o.eps),
+           minus = eval_shifted(f, inputs, k, j, -o.eps);
       for (int64_t r = 0; r < m; ++r) {
-        const double num = (plus[static_cast<size_t>(r)] - minus[static_cast<size_t>(r)]) / (2 * o.eps);
+        const double num =
+            (plus[static_cast<size_t>(r)] - minus[static_cast<size_t>(r)]) / (2 * o.eps);
         const Tensor& g = rows[static_cast<size_t>(r)][k];
         const double ana = g.defined() ? g.data<double>()[j] : 0.0;
         if (!close(ana, num, o))
@@ -100,7 +105,8 @@ GradcheckResult check_projections(const DifferentiableFn& f, const TensorList& i
     Tensor u = randn(out.shape(), gen, kFloat64);
     TensorList v;
     for (const auto& x : inputs) v.push_back(randn(x.shape(), gen, kFloat64));
-    TensorList g = grad({out}, inputs, {.grad_outputs = {u}, .retain_graph = true, .allow_unused = true});
+    TensorList g =
+        grad({out}, inputs, {.grad_outputs = {u}, .retain_graph = true, .allow_unused = true});
     double analytic = 0;
     for (size_t k = 0; k < inputs.size(); ++k)
       if (g[k].defined()) analytic += sum(g[k] * v[k]).item<double>();
@@ -114,8 +120,9 @@ GradcheckResult check_projections(const DifferentiableFn& f, const TensorList& i
     };
     const double numeric = (along(o.eps) - along(-o.eps)) / (2 * o.eps);
     if (!close(analytic, numeric, o))
-      return {false, fmt::format("projection {} mismatch: <u, J v> analytic {:.10g}, numeric {:.10g}",
-                                 p, analytic, numeric)};
+      return {false,
+              fmt::format("projection {} mismatch: <u, J v> analytic {:.10g}, numeric {:.10g}", p,
+                          analytic, numeric)};
   }
   return {};
 }
@@ -136,7 +143,8 @@ DifferentiableFn vjp_fn(const DifferentiableFn& f, uint64_t seed) {
     Generator gen(seed);
     Tensor u = randn(out.shape(), gen, out.dtype());
     if (!out.requires_grad()) return zeros({0}, kFloat64);
-    TensorList g = grad({out}, xs, {.grad_outputs = {u}, .create_graph = true, .allow_unused = true});
+    TensorList g =
+        grad({out}, xs, {.grad_outputs = {u}, .create_graph = true, .allow_unused = true});
     TensorList flat;
     for (size_t k = 0; k < xs.size(); ++k)
       flat.push_back(g[k].defined() ? flatten(g[k]) : zeros({xs[k].numel()}, kFloat64));

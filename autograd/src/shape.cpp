@@ -72,8 +72,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 int normalize_axis(int64_t axis, int rank, const char* op) {
   const int64_t a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= std::max(rank, 1))
-    throw ValueError(fmt::format("{}: axis {} is out of range for a tensor of rank {}", op,
-                                 axis, rank));
+    throw ValueError(
+        fmt::format("{}: axis {} is out of range for a tensor of rank {}", op, axis, rank));
   return static_cast<int>(a);
 }
 

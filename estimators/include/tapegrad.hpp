@@ -2,5 +2,5 @@
 // (tapegrad/autograd.hpp, tapegrad/nn.hpp, tapegrad/estimators.hpp) for faster builds.
 #pragma once
 #include "tapegrad/autograd.hpp"
-#include "tapegrad/nn.hpp"
 #include "tapegrad/estimators.hpp"
+#include "tapegrad/nn.hpp"

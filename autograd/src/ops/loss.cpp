@@ -10,9 +10,12 @@ namespace {
 
 Tensor reduce(const Tensor& per_element, Reduction r) {
   switch (r) {
-    case Reduction::Mean: return mean(per_element);
-    case Reduction::Sum: return sum(per_element);
-    case Reduction::None: return per_element;
+    case Reduction::Mean:
+      return mean(per_element);
+    case Reduction::Sum:
+      return sum(per_element);
+    case Reduction::None:
+      return per_element;
   }
   return per_element;
 }
@@ -21,9 +24,10 @@ void check_same_shape(const char* op, const Tensor& a, const Tensor& b) {
   detail::check_defined(op, a);
   detail::check_defined(op, b);
   if (a.shape() != b.shape())
-    throw ShapeError(fmt::format("{}: input has shape {} but target has shape {}; they must "
-                                 "be equal",
-                                 op, a.shape().str(), b.shape().str()));
+    throw ShapeError(
+        fmt::format("{}: input has shape {} but target has shape {}; they must "
+                    "be equal",
+                    op, a.shape().str(), b.shape().str()));
   detail::check_same_dtype(op, a, b);
 }
 

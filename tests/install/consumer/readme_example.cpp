@@ -10,5 +10,6 @@ int main() {
   tg::Tensor g = tg::grad({y}, {w}, {.create_graph = true})[0];  // dy/dw, itself differentiable
   (g * g).sum().backward();  // double backprop: d‖dy/dw‖²/dw accumulates into w.grad()
   std::cout << "y = " << y.item<double>() << "\ndy/dw = " << g << "\nw.grad() = " << w.grad()
-            << "\n" << tg::format_tape({y});
+            << "\n"
+            << tg::format_tape({y});
 }

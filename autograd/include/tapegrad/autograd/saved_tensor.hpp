@@ -26,8 +26,8 @@ class SavedTensor {
   std::size_t nbytes() const { return data_.defined() ? data_.nbytes() : 0; }
 
  private:
-  Tensor data_;                 // inputs: the tensor itself; outputs: detached alias
-  std::weak_ptr<Node> owner_;   // outputs only
+  Tensor data_;                // inputs: the tensor itself; outputs: detached alias
+  std::weak_ptr<Node> owner_;  // outputs only
   uint32_t output_nr_ = 0;
   bool is_output_ = false;
   bool requires_grad_ = false;

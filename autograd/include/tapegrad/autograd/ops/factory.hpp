@@ -23,7 +23,6 @@ Tensor eye(int64_t n, Dtype dtype = kFloat32);
 /// Copies `values` (row-major) into a new tensor of `shape`; throws ShapeError if the
 /// counts differ.
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, Dtype dtype = kFloat32);
-Tensor from_vector(const std::vector<double>& values, const Shape& shape,
-                   Dtype dtype = kFloat64);
+Tensor from_vector(const std::vector<double>& values, const Shape& shape, Dtype dtype = kFloat64);
 
 }  // namespace tg
