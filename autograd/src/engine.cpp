@@ -74,9 +74,9 @@ void discover(Pass& pass, const std::vector<Node*>& roots) {
         continue;
       }
       NodeTask& t = pass.tasks[f.node];
-      t.on_path = t.is_target;
       for (const Edge& e : edges)
-        if (e.valid() && pass.tasks[e.node.get()].on_path) t.on_path = true;
+        if (e.valid() && pass.tasks[e.node.get()].on_path) t.feeds_path = true;
+      t.on_path = t.is_target || t.feeds_path;
       stack.pop_back();
     }
   }
@@ -155,11 +155,8 @@ void execute(Pass& pass, TensorList& captured) {
       const TensorMeta& m = is_accumulator ? node->input_meta()[0] : node->output_meta()[nr];
       captured[slot] = g.defined() ? g : zeros(m.shape, m.dtype);
     }
-    if (is_accumulator && !pass.accumulate) continue;  // grad() never touches .grad
-    if (!is_accumulator &&
-        !std::any_of(node->next_edges().begin(), node->next_edges().end(),
-                     [&](const Edge& e) { return e.valid() && pass.tasks[e.node.get()].on_path; }))
-      continue;  // a target past which nothing is needed
+    if (is_accumulator && !pass.accumulate) continue;   // grad() never touches .grad
+    if (!is_accumulator && !task.feeds_path) continue;  // a target past which nothing is needed
 
     if (pass.create_graph && node->once_differentiable())
       throw GraphError(fmt::format(

@@ -13,6 +13,7 @@ namespace tg::detail {
 struct NodeTask {
   int dependencies = 0;         // producers still to run
   bool on_path = false;         // a target is reachable from here (or this is one)
+  bool feeds_path = false;      // some input's producer is on a path (so the rule must run)
   bool is_target = false;       // an input of grad(), or any accumulator in backward()
   bool is_accumulator = false;  // a leaf's AccumulateGrad
   TensorList buffer;            // gradients w.r.t. the node's outputs, summed as they arrive
