@@ -117,7 +117,7 @@ Tensor conform(const Node& node, size_t i, Tensor g) {
 }
 
 // Note [Needed inputs]: while a pass runs on this thread, BackwardContext::needs_grad
-// and FunctionContext::needs_input_grad answer "does this pass want a gradient along
+// (the one context of built-in rules and custom Functions) answers "does this pass want a gradient along
 // this edge?", not merely "is the edge valid?". So grad(y, x) through matmul(x, W)
 // computes and, under create_graph, records no gradient for W.
 thread_local const Pass* t_current_pass = nullptr;

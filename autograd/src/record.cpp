@@ -25,11 +25,16 @@ bool BackwardContext::needs_grad(int i) const {
   return detail::edge_needed(node_.next_edges()[static_cast<size_t>(i)]);
 }
 
-Tensor zeros_for_meta(const TensorMeta& m) { return zeros(m.shape, m.dtype); }
+double BackwardContext::attr(std::string_view key) const {
+  if (attrs_ != nullptr)
+    if (auto it = attrs_->find(key); it != attrs_->end()) return it->second;
+  throw GraphError(fmt::format("backward of '{}' (seq {}): no attribute '{}' was set in forward",
+                               node_.name(), node_.sequence_nr(), key));
+}
 
 namespace detail {
 
-bool any_requires_grad(std::initializer_list<Tensor> inputs) {
+bool any_requires_grad(std::span<const Tensor> inputs) {
   for (const auto& t : inputs)
     if (t.defined() && t.requires_grad()) return true;
   return false;

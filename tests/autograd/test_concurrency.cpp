@@ -23,8 +23,9 @@ struct Square : tg::Function<Square> {
     ctx.save_for_backward({in[0]});
     return in[0] * in[0];
   }
-  static TensorList backward(tg::FunctionContext& ctx, const Tensor& g) {
-    return {g * 2.0 * ctx.saved()[0]};
+  static TensorList backward(tg::BackwardContext& ctx) {
+    const Tensor g = ctx.grad();
+    return {g * 2.0 * ctx.saved(0)};
   }
 };
 

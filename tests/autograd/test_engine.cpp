@@ -37,7 +37,8 @@ struct Counted : tg::Function<Counted> {
   static std::string_view name() { return "counted"; }
   static Tensor forward(tg::FunctionContext&, const TensorList& in) { return in[0].clone(); }
   // ∂y/∂x = 1
-  static TensorList backward(tg::FunctionContext&, const Tensor& g) {
+  static TensorList backward(tg::BackwardContext& ctx) {
+    const Tensor g = ctx.grad();
     ++g_counted_backward_calls;
     return {g};
   }

@@ -25,8 +25,9 @@ struct Cube : tg::Function<Cube> {
     });
     return y;
   }
-  static TensorList backward(tg::FunctionContext& ctx, const Tensor& g) {
-    const Tensor& x = ctx.saved()[0];
+  static TensorList backward(tg::BackwardContext& ctx) {
+    const Tensor g = ctx.grad();
+    const Tensor& x = ctx.saved(0);
     return {g * 3.0 * x * x};
   }
 };
@@ -40,8 +41,9 @@ struct RawCube : tg::Function<RawCube> {
     return Cube::apply({in[0]});  // grad mode is off in forward: no node recorded
   }
   // ∂y/∂x = 3x², computed element by element
-  static TensorList backward(tg::FunctionContext& ctx, const Tensor& g) {
-    const Tensor& x = ctx.saved()[0];
+  static TensorList backward(tg::BackwardContext& ctx) {
+    const Tensor g = ctx.grad();
+    const Tensor& x = ctx.saved(0);
     Tensor dx = tg::empty(x.shape(), x.dtype());
     const double* px = x.data<double>();
     const double* pg = g.data<double>();
@@ -59,8 +61,9 @@ struct SavedExp : tg::Function<SavedExp> {
     ctx.save_for_backward({y});
     return y;
   }
-  static TensorList backward(tg::FunctionContext& ctx, const Tensor& g) {
-    return {g * ctx.saved()[0]};
+  static TensorList backward(tg::BackwardContext& ctx) {
+    const Tensor g = ctx.grad();
+    return {g * ctx.saved(0)};
   }
 };
 
@@ -70,12 +73,13 @@ struct Scale : tg::Function<Scale> {
   static Tensor forward(tg::FunctionContext& ctx, const TensorList& in) {
     ctx.attrs["s"] = in[1].item<double>();
     ctx.save_for_backward({in[1]});
-    EXPECT_TRUE(ctx.needs_input_grad(0));
-    EXPECT_FALSE(ctx.needs_input_grad(1));
+    EXPECT_TRUE(ctx.needs_grad(0));
+    EXPECT_FALSE(ctx.needs_grad(1));
     return in[0] * ctx.attrs["s"];
   }
-  static TensorList backward(tg::FunctionContext& ctx, const Tensor& g) {
-    return {g * ctx.attrs.at("s"), Tensor()};
+  static TensorList backward(tg::BackwardContext& ctx) {
+    const Tensor g = ctx.grad();
+    return {g * ctx.attr("s"), Tensor()};
   }
 };
 
@@ -83,7 +87,10 @@ struct Scale : tg::Function<Scale> {
 struct PassSecond : tg::Function<PassSecond> {
   static std::string_view name() { return "pass_second"; }
   static Tensor forward(tg::FunctionContext&, const TensorList& in) { return in[1]; }
-  static TensorList backward(tg::FunctionContext&, const Tensor& g) { return {g * 0.0, g}; }
+  static TensorList backward(tg::BackwardContext& ctx) {
+    const Tensor g = ctx.grad();
+    return {g * 0.0, g};
+  }
 };
 
 // y = a ⊙ b;  ∂y/∂a = b, ∂y/∂b = a. Records which gradients the pass asked for.
@@ -94,10 +101,11 @@ struct Product : tg::Function<Product> {
     ctx.save_for_backward({in[0], in[1]});
     return in[0] * in[1];
   }
-  static TensorList backward(tg::FunctionContext& ctx, const Tensor& g) {
-    g_asked = {ctx.needs_input_grad(0), ctx.needs_input_grad(1)};
-    return {ctx.needs_input_grad(0) ? g * ctx.saved()[1] : Tensor(),
-            ctx.needs_input_grad(1) ? g * ctx.saved()[0] : Tensor()};
+  static TensorList backward(tg::BackwardContext& ctx) {
+    const Tensor g = ctx.grad();
+    g_asked = {ctx.needs_grad(0), ctx.needs_grad(1)};
+    return {ctx.needs_grad(0) ? g * ctx.saved(1) : Tensor(),
+            ctx.needs_grad(1) ? g * ctx.saved(0) : Tensor()};
   }
 };
 

@@ -40,10 +40,11 @@ Tensor unary_op(std::string_view name, const Tensor& x, Unary k, UnaryParams p, 
                 bool save_y, Rule rule) {
   detail::check_defined(name.data(), x);
   Tensor y = unary_values(x, k, p);
-  if (save_x && save_y) return record(name, {x}, y, {x, y}, rule);
-  if (save_x) return record(name, {x}, y, {x}, rule);
-  if (save_y) return record(name, {x}, y, {y}, rule);
-  return record(name, {x}, y, {}, rule);
+  Tensor saved[2];  // the rule's saved(0), saved(1): x first when both are kept
+  size_t count = 0;
+  if (save_x) saved[count++] = x;
+  if (save_y) saved[count++] = y;
+  return record(name, {x}, y, std::span<const Tensor>(saved, count), rule);
 }
 
 }  // namespace

@@ -13,9 +13,12 @@
 // Broadcasting is undone by the engine (Note [Central unbroadcast] in engine.cpp): a
 // rule may return a gradient of the broadcast shape.
 #pragma once
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -26,34 +29,61 @@
 
 namespace tg {
 
-/// What a backward rule sees.
+/// Non-tensor values a custom Function's forward leaves for its backward (function.hpp).
+using Attributes = std::map<std::string, double, std::less<>>;
+
+/// What a backward rule sees, for built-in ops and custom Functions alike.
 class BackwardContext {
  public:
-  BackwardContext(const Node& node, TensorList& grads, const std::vector<SavedTensor>& saved)
-      : node_(node), grads_(grads), saved_(saved) {}
+  BackwardContext(const Node& node, TensorList& grads, std::span<const SavedTensor> saved,
+                  const Attributes* attrs = nullptr)
+      : node_(node), grads_(grads), saved_(saved), attrs_(attrs) {}
   /// Gradient w.r.t. output i (zeros if nothing flowed into it).
   Tensor grad(int i = 0) const;
-  /// Saved value i, in the order given to record().
+  /// Saved value i, in the order given to record() (or to save_for_backward).
   Tensor saved(int i) const;
   /// Whether the running pass wants a gradient for input i (rules may return an
   /// undefined Tensor for the others and skip their work; Note [Needed inputs]).
   bool needs_grad(int i) const;
+  /// Attribute `key` set by a custom Function's forward; throws GraphError if absent.
+  double attr(std::string_view key) const;
 
  private:
   const Node& node_;
   TensorList& grads_;
-  const std::vector<SavedTensor>& saved_;
+  std::span<const SavedTensor> saved_;
+  const Attributes* attrs_;
 };
 
-/// A node whose backward is a rule object (usually a lambda). One class per op, no
-/// std::function, one allocation per node.
+namespace detail {
+/// A rule may say it is not differentiable again (custom Functions only), and may carry
+/// attributes for BackwardContext::attr.
+template <class Rule>
+constexpr bool once_differentiable_rule() {
+  if constexpr (requires { Rule::once_differentiable; })
+    return Rule::once_differentiable;
+  else
+    return false;
+}
+template <class Rule>
+const Attributes* rule_attributes(const Rule& rule) {
+  if constexpr (requires { rule.attributes; })
+    return &rule.attributes;
+  else
+    return nullptr;
+}
+}  // namespace detail
+
+/// A node whose backward is a rule object (a lambda for built-in ops, FunctionRule for
+/// custom Functions). One class per op, no std::function, one allocation per node.
 template <class Rule>
 class RuleNode final : public Node {
  public:
   RuleNode(std::string_view name, Rule rule) : name_(name), rule_(std::move(rule)) {}
   std::string_view name() const override { return name_; }
+  bool once_differentiable() const override { return detail::once_differentiable_rule<Rule>(); }
   TensorList apply(TensorList&& grads) override {
-    BackwardContext ctx(*this, grads, saved_);
+    BackwardContext ctx(*this, grads, saved_, detail::rule_attributes(*rule_));
     return (*rule_)(ctx);
   }
   void release_saved() override {
@@ -77,19 +107,18 @@ inline constexpr uint64_t kNotRecorded = ~uint64_t{0};
 /// True if the pass running on this thread wants a gradient along `e` (any valid edge
 /// outside a pass). Note [Needed inputs] in engine.cpp.
 bool edge_needed(const Edge& e);
-bool any_requires_grad(std::initializer_list<Tensor> inputs);
+bool any_requires_grad(std::span<const Tensor> inputs);
 void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out);
 /// Makes `out` output `output_nr` of `node`. If `out` is one of `inputs` (or already in
 /// a graph), it is first re-wrapped in a fresh handle so the input is left untouched.
 void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t output_nr,
                    std::span<const Tensor> inputs = {});
-}  // namespace detail
 
-namespace detail {
-/// The body of record/record_multi: wires a new node to `inputs` and `outputs` in place.
+/// The one recording path (record, record_multi and Function::apply all end here): wires
+/// a new node to `inputs` and `outputs` in place and saves `saved` for its rule.
 template <class Rule>
-void record_into(std::string_view op, std::initializer_list<Tensor> inputs,
-                 std::span<Tensor> outputs, std::initializer_list<Tensor> saved, Rule&& rule) {
+void record_into(std::string_view op, std::span<const Tensor> inputs, std::span<Tensor> outputs,
+                 std::span<const Tensor> saved, Rule&& rule) {
   if (!GradMode::is_enabled() || !any_requires_grad(inputs)) {
     for (const auto& o : outputs) check_anomaly(op, kNotRecorded, o);
     return;
@@ -102,6 +131,11 @@ void record_into(std::string_view op, std::initializer_list<Tensor> inputs,
   for (const auto& s : saved) node->saved().emplace_back(s, node);
   for (const auto& o : outputs) check_anomaly(op, node->sequence_nr(), o);
 }
+
+template <class T>
+std::span<const T> as_span(std::initializer_list<T> list) {
+  return {list.begin(), list.size()};
+}
 }  // namespace detail
 
 /// Records `outputs = op(inputs)` on the tape if grad mode is on and any input requires
@@ -109,16 +143,23 @@ void record_into(std::string_view op, std::initializer_list<Tensor> inputs,
 template <class Rule>
 TensorList record_multi(std::string_view op, std::initializer_list<Tensor> inputs,
                         TensorList outputs, std::initializer_list<Tensor> saved, Rule rule) {
-  detail::record_into(op, inputs, std::span<Tensor>(outputs), saved, std::move(rule));
+  detail::record_into(op, detail::as_span(inputs), std::span<Tensor>(outputs),
+                      detail::as_span(saved), std::move(rule));
   return outputs;
 }
 
-/// Single-output form of record_multi.
+/// Single-output form of record_multi; `saved` may also be a span (a variable count).
+template <class Rule>
+Tensor record(std::string_view op, std::initializer_list<Tensor> inputs, Tensor output,
+              std::span<const Tensor> saved, Rule rule) {
+  detail::record_into(op, detail::as_span(inputs), std::span<Tensor>(&output, 1), saved,
+                      std::move(rule));
+  return output;
+}
 template <class Rule>
 Tensor record(std::string_view op, std::initializer_list<Tensor> inputs, Tensor output,
               std::initializer_list<Tensor> saved, Rule rule) {
-  detail::record_into(op, inputs, std::span<Tensor>(&output, 1), saved, std::move(rule));
-  return output;
+  return record(op, inputs, std::move(output), detail::as_span(saved), std::move(rule));
 }
 
 }  // namespace tg
