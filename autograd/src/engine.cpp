@@ -39,7 +39,7 @@ struct Pass {
   // grad(): which returned slot each target edge fills.
   std::unordered_multimap<Node*, std::pair<uint32_t, size_t>> capture;  // node -> (nr, slot)
   bool accumulate = false;
-  bool keep_graph = false;
+  bool retain_graph = false;
   bool create_graph = false;
 };
 
@@ -171,9 +171,9 @@ void execute(Pass& pass, TensorList& captured) {
       throw AnomalyError(fmt::format("anomaly mode: in the backward of '{}' (seq {}): {}",
                                      node->name(), node->sequence_nr(), e.what()));
     }
-    if (!pass.keep_graph) node->release_saved();
+    if (!pass.retain_graph) node->release_saved();
     const auto& edges = node->next_edges();
-    if (grads.size() != edges.size() && !is_accumulator)
+    if (grads.size() != edges.size())
       throw GraphError(fmt::format("backward of '{}' (seq {}) returned {} gradients for {} inputs",
                                    node->name(), node->sequence_nr(), grads.size(), edges.size()));
     for (size_t i = 0; i < edges.size(); ++i) {
@@ -245,7 +245,7 @@ bool edge_needed(const Edge& e) {
 TensorList grad(const TensorList& outputs, const TensorList& inputs, const GradOptions& opt) {
   Pass pass;
   pass.create_graph = opt.create_graph;
-  pass.keep_graph = opt.retain_graph.value_or(opt.create_graph);
+  pass.retain_graph = opt.retain_graph.value_or(opt.create_graph);
   std::vector<Edge> keep_alive;  // accumulators created here must outlive the pass
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined() || !inputs[i].requires_grad())
@@ -272,7 +272,7 @@ void backward(const TensorList& outputs, const TensorList& grad_outputs, bool re
   Pass pass;
   pass.accumulate = true;
   pass.create_graph = create_graph;
-  pass.keep_graph = retain_graph || create_graph;
+  pass.retain_graph = retain_graph || create_graph;
   run(pass, outputs, grad_outputs, 0);
 }
 

@@ -3,12 +3,12 @@
 
 #include <fmt/format.h>
 
-#include <cstring>
 #include <ostream>
 
 #include "kernels/kernels.hpp"
 #include "tapegrad/autograd/engine.hpp"
 #include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/ops/conversion.hpp"
 #include "tapegrad/autograd/ops/reduction.hpp"
 #include "tapegrad/autograd/ops/shape_ops.hpp"
 #include "tapegrad/autograd/record.hpp"
@@ -82,26 +82,8 @@ T Tensor::item() const {
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
 
-// ∂to(x)/∂x = 1 (cast back to x's dtype)
-Tensor Tensor::to(Dtype d) const {
-  check(*this, "to");
-  if (d == dtype()) return *this;
-  Tensor y = empty(shape(), d);
-  visit_dtype(dtype(), [&]<class S>() {
-    visit_dtype(d, [&]<class D>() { kernels::cast<S, D>(data<S>(), y.data<D>(), numel()); });
-  });
-  const Dtype from = dtype();
-  return record("to", {*this}, y, {},
-                [from](BackwardContext& c) { return TensorList{c.grad().to(from)}; });
-}
-
-// ∂clone(x)/∂x = 1
-Tensor Tensor::clone() const {
-  check(*this, "clone");
-  Tensor y = empty(shape(), dtype());
-  std::memcpy(y.impl()->data(), impl_->data(), nbytes());
-  return record("clone", {*this}, y, {}, [](BackwardContext& c) { return TensorList{c.grad()}; });
-}
+Tensor Tensor::to(Dtype d) const { return tg::to(*this, d); }
+Tensor Tensor::clone() const { return tg::clone(*this); }
 
 Tensor& Tensor::fill_(double value) {
   check(*this, "fill_");
@@ -118,7 +100,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
         src.dtype() != dtype(),
         fmt::format("copy_: source {} {} does not match destination {} {}", src.shape().str(),
                     name(src.dtype()), shape().str(), name(dtype())));
-  if (src.impl()->data() != impl_->data()) std::memcpy(impl_->data(), src.impl()->data(), nbytes());
+  if (src.impl()->data() != impl_->data())
+    visit_dtype(dtype(), [&]<class T>() { kernels::copy<T>(src.data<T>(), data<T>(), numel()); });
   bump_version();
   return *this;
 }

@@ -34,10 +34,6 @@ void convert_in_place(const Tensor& t, Dtype dtype) {
 
 }  // namespace
 
-Parameter::Parameter(const Tensor& values) : Tensor(detached_copy_of(values, "parameter", "")) {
-  requires_grad_(true);
-}
-
 void Module::check_new_name(const std::string& name) const {
   if (name.empty() || name.find('.') != std::string::npos)
     throw ValueError(fmt::format("Module: name '{}' must be non-empty and contain no '.'", name));

@@ -105,14 +105,6 @@ TEST(Module, RejectsDuplicateAndDottedNames) {
   EXPECT_THROW(Dotted{}, tg::ValueError);
 }
 
-TEST(Parameter, IsADetachedLeafThatRequiresGrad) {
-  tg::Tensor x = tg::ones({2}).requires_grad_();
-  tg::nn::Parameter p(x * 2.0);
-  EXPECT_TRUE(p.is_leaf());
-  EXPECT_TRUE(p.requires_grad());
-  EXPECT_EQ(p.to_vector<float>(), (std::vector<float>{2, 2}));
-}
-
 TEST(Module, RequiresGradFreezesParameters) {
   tg::Generator gen(0);
   tg::nn::MLP net({2, 3, 1}, tg::nn::Activation::ReLU, gen);

@@ -7,6 +7,7 @@
 #include "tapegrad/autograd/gradcheck.hpp"
 #include "tapegrad/autograd/hessian.hpp"
 #include "tapegrad/autograd/introspect.hpp"
+#include "tapegrad/autograd/ops/conversion.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/factory.hpp"
 #include "tapegrad/autograd/ops/linalg.hpp"

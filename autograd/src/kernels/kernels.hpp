@@ -80,7 +80,8 @@ template <class From, class To>
 void cast(const From* x, To* y, int64_t n);
 template <class T>
 void fill(T* y, int64_t n, T value);
-/// y = x for n contiguous elements (also the memory-bandwidth probe of bench/).
+/// y = x for n contiguous elements, in parallel above the grain (clone, copy_, and the
+/// memory-bandwidth probe of bench/).
 template <class T>
 void copy(const T* x, T* y, int64_t n);
 

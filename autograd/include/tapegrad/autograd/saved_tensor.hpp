@@ -22,7 +22,6 @@ class SavedTensor {
   /// were released or modified in place since (Note [Version counter]).
   Tensor unpack(std::string_view op, uint64_t seq) const;
   void release() { data_ = Tensor(); }
-  bool released() const { return !data_.defined(); }
   std::size_t nbytes() const { return data_.defined() ? data_.nbytes() : 0; }
 
  private:

@@ -20,13 +20,6 @@ namespace tg::nn {
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
-/// A trainable tensor: a detached leaf with requires_grad set.
-class Parameter : public Tensor {
- public:
-  Parameter() = default;
-  explicit Parameter(const Tensor& values);
-};
-
 class Module {
  public:
   Module() = default;
