@@ -106,6 +106,24 @@ Tensor& Tensor::copy_(const Tensor& src) {
   return *this;
 }
 
+Tensor& Tensor::set_data(const Tensor& values) {
+  check(*this, "set_data");
+  check(values, "set_data");
+  if (impl_->grad_fn)
+    throw GraphError(fmt::format(
+        "set_data: only leaves can take new values; this tensor of shape {} was produced by '{}'",
+        shape().str(), impl_->grad_fn->name()));
+  if (values.shape() != shape())
+    throw ShapeError(fmt::format("set_data: new values of shape {} for a tensor of shape {}",
+                                 values.shape().str(), shape().str()));
+  std::lock_guard<std::mutex> lock(impl_->grad_mutex);
+  impl_->storage = values.impl()->storage;
+  impl_->dtype = values.dtype();
+  impl_->grad = Tensor();
+  impl_->grad_accumulator.reset();
+  return *this;
+}
+
 void Tensor::bump_version() { ++impl_->storage->version; }
 
 bool Tensor::requires_grad() const { return defined() && impl_->requires_grad; }

@@ -25,11 +25,7 @@ void convert_in_place(const Tensor& t, Dtype dtype) {
     NoGradGuard no_grad;
     converted = t.detach().to(dtype);
   }
-  TensorImpl* impl = t.impl();
-  impl->storage = converted.impl()->storage;
-  impl->dtype = dtype;
-  impl->grad = Tensor();
-  impl->grad_accumulator.reset();
+  Tensor(t).set_data(converted);
 }
 
 }  // namespace

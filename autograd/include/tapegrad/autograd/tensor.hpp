@@ -56,6 +56,11 @@ class Tensor {
   // ---- in-place writes (no graph; bump the version counter) --------------------------
   Tensor& fill_(double value);
   Tensor& copy_(const Tensor& src);  ///< same shape and dtype required
+  /// Makes this leaf hold `values`' storage and dtype (same shape required), seen through
+  /// every handle on it, as LibTorch's set_data: how a module converts its parameters in
+  /// place. Drops the accumulated gradient (under its lock) and the gradient accumulator,
+  /// whose recorded dtype no longer holds. GraphError on a non-leaf.
+  Tensor& set_data(const Tensor& values);
   void bump_version();
 
   // ---- autograd ----------------------------------------------------------------------
