@@ -7,7 +7,10 @@
 //                model's parameters (recorded like any other op);
 //   sample(n, gen): [n, D] draws, from the explicit generator `gen` only (same seed,
 //                same numbers; see Note [Counter-based random numbers]);
-//   dim(): D, the number of columns log_prob expects and sample returns.
+//   dim(): D, the number of columns log_prob expects and sample returns;
+//   has_log_prob(): false for sample-only distributions (an implicit generator wrapped
+//                as a Distribution), whose log_prob throws. Estimators that need a
+//                density (NCE's noise) check it and name themselves in the error.
 //
 // Models with parameters derive from both Distribution and tg::nn::Module, so they can be
 // optimised and checkpointed like layers; their Module::forward is log_prob.
@@ -32,6 +35,8 @@ class Distribution {
   virtual Tensor sample(int64_t n, Generator& gen) const = 0;
   /// The event dimension D.
   virtual int64_t dim() const = 0;
+  /// Whether log_prob is available (true unless a sample-only distribution says not).
+  virtual bool has_log_prob() const { return true; }
 };
 
 }  // namespace tg::est
