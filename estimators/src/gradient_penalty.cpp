@@ -101,9 +101,9 @@ Tensor penalty_term(Penalty kind, const Critic& critic, const Tensor& real, cons
                               dragan_points(real, gen, options.dragan_c, options.dragan_noise)) *
              lambda;
     case Penalty::R1:
-      return zero_centred_penalty(critic, real.detach()) * (lambda / 2);
+      return zero_centred_penalty(critic, real) * (lambda / 2);
     case Penalty::R2:
-      return zero_centred_penalty(critic, fake.detach()) * (lambda / 2);
+      return zero_centred_penalty(critic, fake) * (lambda / 2);
   }
   throw ValueError("penalty_term: unknown penalty");
 }

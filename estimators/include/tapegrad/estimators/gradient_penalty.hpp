@@ -29,8 +29,8 @@ Tensor interpolate(const Tensor& real, const Tensor& fake, Generator& gen);
 enum class DraganNoise {
   /// The reference code's form, x + α·c·std(x)·u with u ~ U[0, 1] elementwise, α ~ U[0, 1]
   /// per sample and std over the whole batch. The default: its scale follows the data's
-  /// spread, so one c (0.5) serves data of any scale, and it is what the published
-  /// experiments ran.
+  /// spread, so one c (0.5) serves data of any scale, and it is the authors' published
+  /// code (docs/estimators/gan.md).
   ReferenceUniform,
   /// The paper's form, x + δ with δ ~ N(0, c·I): c is the perturbation's variance, in the
   /// data's squared units, so it must be chosen for the data's scale.
