@@ -7,8 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "../nn/module_gradcheck.hpp"
+#include "../nn/temp_dir.hpp"
 #include "tapegrad/autograd.hpp"
 #include "tapegrad/estimators/gaussian.hpp"
+#include "tapegrad/nn/checkpoint.hpp"
 
 namespace {
 
@@ -128,6 +131,32 @@ TEST(Gaussians, AreModulesWithNamedParameters) {
   EXPECT_TRUE(diag.mean.requires_grad());
   full.to(tg::kFloat64);
   EXPECT_EQ(full.log_prob(tg::zeros({1, 3}, tg::kFloat64)).dtype(), tg::kFloat64);
+}
+
+// log_prob's gradients in the input (the score) and in every parameter, in float64.
+TEST(Gaussians, LogProbPassesModuleGradcheck) {
+  tg::Generator gen(15);
+  tg::Tensor x = tg::randn({4, 3}, gen, tg::kFloat64);
+  tg::est::DiagonalGaussian diag(vec({0.1, -0.3, 0.5}), vec({0.7, 1.2, 2.0}));
+  EXPECT_TRUE(tg::testing::module_gradcheck(diag, x));
+  tg::est::FullCovarianceGaussian full(3, tg::kFloat64);
+  full.raw.copy_(tg::randn({3, 3}, gen, tg::kFloat64) * 0.5);
+  full.mean.copy_(tg::randn({3}, gen, tg::kFloat64));
+  EXPECT_TRUE(tg::testing::module_gradcheck(full, x));
+}
+
+// A model saved and loaded into a fresh one gives the same density.
+TEST(Gaussians, CheckpointRoundTrip) {
+  tg::testing::TempDir dir;
+  tg::Generator gen(16);
+  tg::est::FullCovarianceGaussian trained(2, tg::kFloat64);
+  trained.raw.copy_(tg::randn({2, 2}, gen, tg::kFloat64));
+  trained.mean.copy_(tg::randn({2}, gen, tg::kFloat64));
+  tg::nn::save(trained, dir.file("g.npz"));
+  tg::est::FullCovarianceGaussian fresh(2, tg::kFloat64);
+  tg::nn::load(fresh, dir.file("g.npz"));
+  tg::Tensor x = tg::randn({5, 2}, gen, tg::kFloat64);
+  EXPECT_EQ(fresh.log_prob(x).to_vector<double>(), trained.log_prob(x).to_vector<double>());
 }
 
 TEST(Gaussians, BadInputIsNamed) {

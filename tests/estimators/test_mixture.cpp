@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../nn/module_gradcheck.hpp"
 #include "tapegrad/autograd.hpp"
 #include "tapegrad/estimators/mixture.hpp"
 
@@ -82,6 +83,15 @@ TEST(GaussianMixture, SamplesFollowTheWeights) {
   EXPECT_NEAR(count, 0.2 * nd, 5 * std::sqrt(nd * 0.2 * 0.8));
   EXPECT_NEAR(sum_neg / count, -10, 5 * 0.1 / std::sqrt(count));
   EXPECT_NEAR(sum_pos / (nd - count), 10, 5 * 0.1 / std::sqrt(nd - count));
+}
+
+// log_prob's gradients in the input and in every parameter, in float64.
+TEST(GaussianMixture, LogProbPassesModuleGradcheck) {
+  tg::Generator gen(12);
+  tg::est::GaussianMixture m(3, 2, gen, tg::kFloat64);
+  m.logits.copy_(tg::randn({3}, gen, tg::kFloat64));
+  m.log_std.copy_(tg::randn({3, 2}, gen, tg::kFloat64) * 0.3);
+  EXPECT_TRUE(tg::testing::module_gradcheck(m, tg::randn({5, 2}, gen, tg::kFloat64)));
 }
 
 TEST(GaussianMixture, WeightsThatDoNotSumToOneAreNamed) {
