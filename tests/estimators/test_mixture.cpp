@@ -85,6 +85,15 @@ TEST(GaussianMixture, SamplesFollowTheWeights) {
   EXPECT_NEAR(sum_pos / (nd - count), 10, 5 * 0.1 / std::sqrt(nd - count));
 }
 
+// Same seed, same samples (bit for bit), and the generator advances so the next draw differs.
+TEST(GaussianMixture, SamplingIsDeterministicPerSeed) {
+  tg::est::GaussianMixture m({0.4, 0.6}, column({-1, 1}), column({0.5, 0.5}));
+  tg::Generator a(11), b(11);
+  const auto first = m.sample(64, a).to_vector<double>();
+  EXPECT_EQ(first, m.sample(64, b).to_vector<double>());
+  EXPECT_NE(first, m.sample(64, a).to_vector<double>());
+}
+
 // log_prob's gradients in the input and in every parameter, in float64.
 TEST(GaussianMixture, LogProbPassesModuleGradcheck) {
   tg::Generator gen(12);
