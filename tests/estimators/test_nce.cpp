@@ -111,16 +111,17 @@ Vec2 noise_parameters(double sd) { return {1 / (sd * sd), std::log(sd) + kHalfLo
 // Data N(0, 1), noise N(0, 1.5²), ν = 1, R = 8 seeds at each of n = 1,000, 4,000 and 16,000.
 // Each fit's Mahalanobis distance under Σ/n is asymptotically χ²₂, so the sum over seeds is
 // χ²₁₆: it must lie in [2.77, 45.9] (its 1e-4 and 0.9999 quantiles) at every n, i.e. n·error²
-// stays at the level Σ predicts as n grows 16-fold. The RMS error itself must shrink by
-// √16 = 4 between the first and last size, within a factor 2 (the ratio of two independent
-// χ²₁₆/16 leaves [¼, 4] with probability < 1%).
+// stays at the level Σ predicts as n grows 16-fold. And the Mahalanobis error in parameter
+// units, sqrt(sum/n), must shrink by √16 = 4 between the first and last size within a
+// factor 2: the ratio of the two sums is F(16, 16) distributed and leaves [¼, 4] with
+// probability 0.8%.
 TEST(Nce, RecoversTheGaussianWithErrorFallingLikeOneOverRootN) {
   const auto noise = noise_model(kNoiseSd);
   const Mat2 sigma = nce_asymptotic_covariance(1.0, kNoiseSd);
   const std::array<int64_t, 3> sizes{1000, 4000, 16000};
-  std::array<double, 3> rms{};
+  std::array<double, 3> sums{};
   for (size_t s = 0; s < sizes.size(); ++s) {
-    double chi2 = 0, sq = 0;
+    double chi2 = 0;
     for (uint64_t seed = 0; seed < 8; ++seed) {
       tg::Generator gen(100 + seed);
       tg::Tensor data = tg::randn({sizes[s], 1}, gen, tg::kFloat64);
@@ -128,14 +129,14 @@ TEST(Nce, RecoversTheGaussianWithErrorFallingLikeOneOverRootN) {
       const Fit fit = fit_nce(data, noise_samples, noise, 1.0, noise_parameters(kNoiseSd));
       ASSERT_LT(fit.grad_norm, 1e-10) << "Newton did not converge at n = " << sizes[s];
       chi2 += mahalanobis(fit.theta, sigma, sizes[s]);
-      sq += std::pow(fit.theta[0] - 1, 2) + std::pow(fit.theta[1] - kHalfLog2Pi, 2);
     }
-    rms[s] = std::sqrt(sq / 8);
+    sums[s] = chi2;
     EXPECT_GT(chi2, 2.77) << "n = " << sizes[s];
     EXPECT_LT(chi2, 45.9) << "n = " << sizes[s];
   }
-  EXPECT_GT(rms[0] / rms[2], 2.0);
-  EXPECT_LT(rms[0] / rms[2], 8.0);
+  const double shrink = std::sqrt((sums[0] / 1000.0) / (sums[2] / 16000.0));
+  EXPECT_GT(shrink, 2.0);
+  EXPECT_LT(shrink, 8.0);
 }
 
 // ν = 5 and ν = 0.2, n = 4,000 data points and round(ν·n) noise samples drawn by the
