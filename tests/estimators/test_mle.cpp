@@ -11,8 +11,8 @@
 #include "tapegrad/estimators/gaussian.hpp"
 #include "tapegrad/estimators/mixture.hpp"
 #include "tapegrad/estimators/mle.hpp"
-#include "tapegrad/nn/optim/adam.hpp"
-#include "tapegrad/nn/optim/sgd.hpp"
+#include "tapegrad/optim/adam.hpp"
+#include "tapegrad/optim/sgd.hpp"
 
 namespace {
 

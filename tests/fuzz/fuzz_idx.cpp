@@ -6,7 +6,7 @@
 
 #include "fuzz_input.hpp"
 #include "tapegrad/autograd/error.hpp"
-#include "tapegrad/nn/data/idx.hpp"
+#include "tapegrad/data/idx.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static tg::fuzz::InputFile file("idx");

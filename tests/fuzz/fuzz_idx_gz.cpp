@@ -12,7 +12,7 @@
 
 #include "fuzz_input.hpp"
 #include "tapegrad/autograd/error.hpp"
-#include "tapegrad/nn/data/idx.hpp"
+#include "tapegrad/data/idx.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 // --- docs/nn.md begin ---
 #include <cstdio>
-#include <tapegrad.hpp>
+#include <tapegrad/nn.hpp>
 
 // Learns which side of the line x0 + x1/2 = 0 each of the 8 Gaussians lies on,
 // then checkpoints the model and the optimiser. Returns the last epoch's mean loss.

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "tapegrad/autograd/error.hpp"
-#include "tapegrad/nn/data/idx.hpp"
+#include "tapegrad/data/idx.hpp"
 #include "tapegrad/nn/npz.hpp"
 #include "zip_builder.hpp"
 

@@ -1,4 +1,4 @@
-#include "tapegrad/nn/data/dataloader.hpp"
+#include "tapegrad/data/dataloader.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "tapegrad/nn/data/dataset.hpp"
+#include "tapegrad/data/dataset.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "tapegrad/nn/data/fashion_mnist.hpp"
+#include "tapegrad/data/fashion_mnist.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
-#include "tapegrad/nn/data/idx.hpp"
+#include "tapegrad/data/idx.hpp"
 
 namespace tg::data {
 

@@ -1,4 +1,4 @@
-#include "tapegrad/nn/data/idx.hpp"
+#include "tapegrad/data/idx.hpp"
 
 #include <fmt/format.h>
 #include <zlib.h>

@@ -1,4 +1,4 @@
-#include "tapegrad/nn/data/synthetic.hpp"
+#include "tapegrad/data/synthetic.hpp"
 
 #include <fmt/format.h>
 

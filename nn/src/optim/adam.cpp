@@ -1,4 +1,4 @@
-#include "tapegrad/nn/optim/adam.hpp"
+#include "tapegrad/optim/adam.hpp"
 
 #include <fmt/format.h>
 

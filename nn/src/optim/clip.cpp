@@ -1,4 +1,4 @@
-#include "tapegrad/nn/optim/clip.hpp"
+#include "tapegrad/optim/clip.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "tapegrad/nn/optim/optimizer.hpp"
+#include "tapegrad/optim/optimizer.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "tapegrad/nn/optim/rmsprop.hpp"
+#include "tapegrad/optim/rmsprop.hpp"
 
 #include <fmt/format.h>
 

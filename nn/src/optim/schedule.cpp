@@ -1,4 +1,4 @@
-#include "tapegrad/nn/optim/schedule.hpp"
+#include "tapegrad/optim/schedule.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "tapegrad/nn/optim/sgd.hpp"
+#include "tapegrad/optim/sgd.hpp"
 
 #include <fmt/format.h>
 

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "tapegrad/nn/module.hpp"
-#include "tapegrad/nn/optim/optimizer.hpp"
+#include "tapegrad/optim/optimizer.hpp"
 
 namespace tg::nn {
 

@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "tapegrad/nn/optim/optimizer.hpp"
+#include "tapegrad/optim/optimizer.hpp"
 
 namespace tg::optim {
 

@@ -5,7 +5,7 @@
 //   v̂ = max(v̂, v) with amsgrad, else v̂ = v
 //   p = p − lr/(1 − β1ᵗ) · m / (√v̂ / √(1 − β2ᵗ) + ε)
 #pragma once
-#include "tapegrad/nn/optim/optimizer.hpp"
+#include "tapegrad/optim/optimizer.hpp"
 
 namespace tg::optim {
 

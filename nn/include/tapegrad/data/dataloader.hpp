@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "tapegrad/autograd/random.hpp"
-#include "tapegrad/nn/data/dataset.hpp"
+#include "tapegrad/data/dataset.hpp"
 
 namespace tg::data {
 

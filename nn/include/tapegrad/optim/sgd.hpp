@@ -5,7 +5,7 @@
 //   d = d + μ·b (Nesterov) or d = b
 //   p = p − lr·d
 #pragma once
-#include "tapegrad/nn/optim/optimizer.hpp"
+#include "tapegrad/optim/optimizer.hpp"
 
 namespace tg::optim {
 

@@ -4,7 +4,7 @@
 //   centered: ḡ = α·ḡ + (1 − α)·g,  d = √(v − ḡ²) + ε;   else d = √v + ε
 //   momentum μ > 0: b = μ·b + g/d, p = p − lr·b;   else p = p − lr·g/d
 #pragma once
-#include "tapegrad/nn/optim/optimizer.hpp"
+#include "tapegrad/optim/optimizer.hpp"
 
 namespace tg::optim {
 
