@@ -60,6 +60,9 @@ void where(const T* cond, const T* a, const T* b, T* out, int64_t n);
 enum class Reduce { Sum, Max, Min };
 template <class T>
 void reduce(Reduce op, const T* x, T* y, int64_t outer, int64_t r, int64_t inner);
+/// Whether any of x[0..n) is NaN or ±Inf (anomaly mode's check).
+template <class T>
+bool has_non_finite(const T* x, int64_t n);
 
 // ---- data movement --------------------------------------------------------------------
 /// y = x broadcast to shape `so` (materialised).
@@ -84,6 +87,30 @@ void fill(T* y, int64_t n, T value);
 /// memory-bandwidth probe of bench/).
 template <class T>
 void copy(const T* x, T* y, int64_t n);
+/// y[i] = start + i·step for i < n (arange, linspace).
+template <class T>
+void arange(T* y, int64_t n, double start, double step);
+/// y[i, i] = value for the [n, n] buffer y, leaving the rest alone (eye).
+template <class T>
+void fill_diagonal(T* y, int64_t n, T value);
+
+// ---- indexing: gathers and their adjoints -----------------------------------------------
+// A gather only reads, so it runs in parallel; its adjoint adds into positions that an
+// index may repeat, so it runs serially, in index order (deterministic sums).
+/// y[o, i, :] = x[o, index[i], :] for x viewed as [outer, n, inner], i < k.
+template <class T>
+void index_select(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, const int64_t* index,
+                  int64_t k);
+/// y[o, index[i], :] += x[o, i, :]: the adjoint of index_select (y pre-filled).
+template <class T>
+void index_add(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, const int64_t* index,
+               int64_t k);
+/// y[i] = x[offsets[i]] for i < n.
+template <class T>
+void gather(const T* x, T* y, const int64_t* offsets, int64_t n);
+/// y[offsets[i]] += x[i] for i < n: the adjoint of gather (y pre-filled).
+template <class T>
+void scatter_add(const T* x, T* y, const int64_t* offsets, int64_t n);
 
 // ---- matrix multiply -----------------------------------------------------------------
 /// C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C, row-major, op = transpose if

@@ -1,4 +1,4 @@
-// Data movement: permutation, strided slices and their adjoint, casts, fills. All are
+// Data movement: permutation, strided slices, gathers and their adjoints, casts, fills. All are
 // memory-bound: parallel over rows above kGrainCheap elements, plain loops inside (the
 // compiler vectorises them).
 #include "parallel_for.hpp"  // first: see the note on GCC 12 there
@@ -111,13 +111,64 @@ void copy(const T* x, T* y, int64_t n) {
   });
 }
 
-#define TG_INSTANTIATE(T)                                                                         \
-  template void permute<T>(const T*, const Shape&, const Shape&, T*);                             \
-  template void slice<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);     \
-  template void slice_add<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t); \
-  template void fill<T>(T*, int64_t, T);                                                          \
-  template void copy<T>(const T*, T*, int64_t);                                                   \
-  template void cast<T, float>(const T*, float*, int64_t);                                        \
+template <class T>
+void arange(T* y, int64_t n, double start, double step) {
+  detail::parallel_range(n, detail::kGrainCheap, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) y[i] = T(start + static_cast<double>(i) * step);
+  });
+}
+
+template <class T>
+void fill_diagonal(T* y, int64_t n, T value) {
+  for (int64_t i = 0; i < n; ++i) y[i * n + i] = value;
+}
+
+template <class T>
+void index_select(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, const int64_t* index,
+                  int64_t k) {
+  detail::parallel_items(outer * k, inner, detail::kGrainCheap, [&](int64_t row) {
+    const int64_t o = row / k, i = row % k;
+    std::memcpy(y + row * inner, x + (o * n + index[i]) * inner,
+                static_cast<size_t>(inner) * sizeof(T));
+  });
+}
+
+template <class T>
+void index_add(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, const int64_t* index,
+               int64_t k) {
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < k; ++i) {
+      const T* src = x + (o * k + i) * inner;
+      T* dst = y + (o * n + index[i]) * inner;
+      for (int64_t j = 0; j < inner; ++j) dst[j] += src[j];
+    }
+}
+
+template <class T>
+void gather(const T* x, T* y, const int64_t* offsets, int64_t n) {
+  detail::parallel_range(n, detail::kGrainCheap, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) y[i] = x[offsets[i]];
+  });
+}
+
+template <class T>
+void scatter_add(const T* x, T* y, const int64_t* offsets, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[offsets[i]] += x[i];
+}
+
+#define TG_INSTANTIATE(T)                                                                          \
+  template void permute<T>(const T*, const Shape&, const Shape&, T*);                              \
+  template void slice<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);      \
+  template void slice_add<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);  \
+  template void fill<T>(T*, int64_t, T);                                                           \
+  template void copy<T>(const T*, T*, int64_t);                                                    \
+  template void arange<T>(T*, int64_t, double, double);                                            \
+  template void fill_diagonal<T>(T*, int64_t, T);                                                  \
+  template void index_select<T>(const T*, T*, int64_t, int64_t, int64_t, const int64_t*, int64_t); \
+  template void index_add<T>(const T*, T*, int64_t, int64_t, int64_t, const int64_t*, int64_t);    \
+  template void gather<T>(const T*, T*, const int64_t*, int64_t);                                  \
+  template void scatter_add<T>(const T*, T*, const int64_t*, int64_t);                             \
+  template void cast<T, float>(const T*, float*, int64_t);                                         \
   template void cast<T, double>(const T*, double*, int64_t);
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)

@@ -187,6 +187,15 @@ void reduce(Reduce op, const T* x, T* y, int64_t outer, int64_t r, int64_t inner
   });
 }
 
+template <class T>
+bool has_non_finite(const T* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) return true;
+  return false;
+}
+
+template bool has_non_finite<float>(const float*, int64_t);
+template bool has_non_finite<double>(const double*, int64_t);
 template void reduce<float>(Reduce, const float*, float*, int64_t, int64_t, int64_t);
 template void reduce<double>(Reduce, const double*, double*, int64_t, int64_t, int64_t);
 

@@ -334,12 +334,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 bool has_non_finite(const Tensor& t) {
-  return visit_dtype(t.dtype(), [&]<class T>() {
-    const T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i)
-      if (!std::isfinite(p[i])) return true;
-    return false;
-  });
+  return visit_dtype(t.dtype(),
+                     [&]<class T>() { return kernels::has_non_finite<T>(t.data<T>(), t.numel()); });
 }
 
 }  // namespace tg

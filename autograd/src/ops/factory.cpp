@@ -30,9 +30,7 @@ Tensor arange(double start, double stop, double step, Dtype dtype) {
         fmt::format("arange: start {}, stop {} and step {} must be finite", start, stop, step));
   const auto n = static_cast<int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
   Tensor t = empty({n}, dtype);
-  visit_dtype(dtype, [&]<class T>() {
-    for (int64_t i = 0; i < n; ++i) t.data<T>()[i] = T(start + static_cast<double>(i) * step);
-  });
+  visit_dtype(dtype, [&]<class T>() { kernels::arange<T>(t.data<T>(), n, start, step); });
   return t;
 }
 Tensor arange(int64_t n, Dtype dtype) { return arange(0, static_cast<double>(n), 1, dtype); }
@@ -42,7 +40,7 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
   Tensor t = empty({steps}, dtype);
   const double h = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
   visit_dtype(dtype, [&]<class T>() {
-    for (int64_t i = 0; i < steps; ++i) t.data<T>()[i] = T(start + static_cast<double>(i) * h);
+    kernels::arange<T>(t.data<T>(), steps, start, h);
     if (steps > 1) t.data<T>()[steps - 1] = T(end);
   });
   return t;
@@ -51,9 +49,7 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
 Tensor eye(int64_t n, Dtype dtype) {
   if (n < 0) throw ValueError(fmt::format("eye: n must be >= 0, got {}", n));
   Tensor t = zeros({n, n}, dtype);
-  visit_dtype(dtype, [&]<class T>() {
-    for (int64_t i = 0; i < n; ++i) t.data<T>()[i * n + i] = T(1);
-  });
+  visit_dtype(dtype, [&]<class T>() { kernels::fill_diagonal<T>(t.data<T>(), n, T(1)); });
   return t;
 }
 

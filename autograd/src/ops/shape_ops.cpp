@@ -49,12 +49,7 @@ Tensor index_add(const Tensor& g, const Shape& full, int axis, const std::vector
   const AxisView v(full, axis);
   const auto k = static_cast<int64_t>(index.size());
   visit_dtype(g.dtype(), [&]<class T>() {
-    for (int64_t o = 0; o < v.outer; ++o)
-      for (int64_t i = 0; i < k; ++i) {
-        const T* src = g.data<T>() + (o * k + i) * v.inner;
-        T* dst = out.data<T>() + (o * v.n + index[static_cast<size_t>(i)]) * v.inner;
-        for (int64_t j = 0; j < v.inner; ++j) dst[j] += src[j];
-      }
+    kernels::index_add<T>(g.data<T>(), out.data<T>(), v.outer, v.n, v.inner, index.data(), k);
   });
   return record("index_add", {g}, out, {}, [axis, index](BackwardContext& c) {
     return TensorList{index_select(c.grad(), axis, index)};
@@ -292,10 +287,7 @@ Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& i
   const auto k = static_cast<int64_t>(index.size());
   Tensor y = empty(with_axis(x.shape(), a, k), x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
-    for (int64_t o = 0; o < v.outer; ++o)
-      for (int64_t i = 0; i < k; ++i)
-        std::copy_n(x.data<T>() + (o * v.n + index[static_cast<size_t>(i)]) * v.inner, v.inner,
-                    y.data<T>() + (o * k + i) * v.inner);
+    kernels::index_select<T>(x.data<T>(), y.data<T>(), v.outer, v.n, v.inner, index.data(), k);
   });
   const Shape xs = x.shape();
   return record("index_select", {x}, y, {}, [xs, a, index](BackwardContext& c) {
@@ -331,7 +323,7 @@ Tensor scatter_add(const Tensor& g, const Shape& full, int axis, const Index& in
                    std::shared_ptr<const std::vector<int64_t>> offsets) {
   Tensor out = zeros(full, g.dtype());
   visit_dtype(g.dtype(), [&]<class T>() {
-    for (size_t i = 0; i < offsets->size(); ++i) out.data<T>()[(*offsets)[i]] += g.data<T>()[i];
+    kernels::scatter_add<T>(g.data<T>(), out.data<T>(), offsets->data(), g.numel());
   });
   return record("scatter_add", {g}, out, {}, [axis, index](BackwardContext& c) {
     return TensorList{gather(c.grad(), axis, index)};
@@ -361,7 +353,7 @@ Tensor gather(const Tensor& x, int64_t axis, const Index& index) {
   auto offsets = std::make_shared<const std::vector<int64_t>>(gather_offsets(x.shape(), a, index));
   Tensor y = empty(index.shape, x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
-    for (size_t i = 0; i < offsets->size(); ++i) y.data<T>()[i] = x.data<T>()[(*offsets)[i]];
+    kernels::gather<T>(x.data<T>(), y.data<T>(), offsets->data(), y.numel());
   });
   const Shape xs = x.shape();
   return record("gather", {x}, y, {}, [xs, a, index, offsets](BackwardContext& c) {
