@@ -234,12 +234,14 @@ Tensor sigmoid(const Tensor& x) {
     return TensorList{c.grad() * y * (1.0 - y)};
   });
 }
-// ∂log σ(x)/∂x = σ(−x)
+// log σ(x) = −softplus(−x), computed as min(x, 0) − log1p(exp(−|x|)) so it never
+// overflows; ∂log σ(x)/∂x = σ(−x)
 Tensor log_sigmoid(const Tensor& x) {
   return unary_op("log_sigmoid", x, Unary::LogSigmoid, {}, true, false,
                   [](BackwardContext& c) { return TensorList{c.grad() * sigmoid(-c.saved(0))}; });
 }
-// ∂log(1+eˣ)/∂x = σ(x)
+// softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(exp(−|x|)) so it never
+// overflows; ∂softplus(x)/∂x = σ(x)
 Tensor softplus(const Tensor& x) {
   return unary_op("softplus", x, Unary::Softplus, {}, true, false,
                   [](BackwardContext& c) { return TensorList{c.grad() * sigmoid(c.saved(0))}; });
@@ -293,6 +295,7 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
 }
 
 // ---- comparisons --------------------------------------------------------------------------
+// Piecewise constant (1 where true, else 0), so they record nothing: their derivative is 0.
 
 Tensor eq(const Tensor& a, const Tensor& b) { return binary_values("eq", Binary::Eq, a, b); }
 Tensor ne(const Tensor& a, const Tensor& b) { return binary_values("ne", Binary::Ne, a, b); }

@@ -94,6 +94,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
 
 }  // namespace detail
 
+// matmul(a, b) with NumPy rules for vectors (promoted to matrices, then squeezed) and
+// batches; its derivative is the transpose-flag matmul above. Composite.
 Tensor matmul(const Tensor& a, const Tensor& b) {
   detail::check_defined("matmul", a);
   detail::check_defined("matmul", b);
@@ -150,6 +152,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   });
 }
 
+// outer(a, b)ᵢⱼ = aᵢbⱼ, so ∂L/∂a = G·b and ∂L/∂b = Gᵀ·a. Composite (a broadcast product).
 Tensor outer(const Tensor& a, const Tensor& b) {
   detail::check_defined("outer", a);
   detail::check_defined("outer", b);
@@ -160,6 +163,7 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   return unsqueeze(a, 1) * unsqueeze(b, 0);
 }
 
+// dot(a, b) = Σᵢ aᵢbᵢ, so ∂/∂a = b and ∂/∂b = a. Composite.
 Tensor dot(const Tensor& a, const Tensor& b) {
   detail::check_defined("dot", a);
   detail::check_defined("dot", b);

@@ -33,12 +33,15 @@ void check_same_shape(const char* op, const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
+// ℓ(a, t) = −t log σ(a) − (1 − t) log σ(−a) = softplus(a) − t·a (stable: softplus never
+// overflows), so ∂ℓ/∂a = σ(a) − t and ∂ℓ/∂t = −a. Composite.
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
                                         Reduction reduction) {
   check_same_shape("binary_cross_entropy_with_logits", logits, targets);
   return reduce(softplus(logits) - targets * logits, reduction);
 }
 
+// ℓ = (x − y)², so ∂ℓ/∂x = 2(x − y) = −∂ℓ/∂y. Composite.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_shape("mse_loss", input, target);
   Tensor d = input - target;

@@ -140,6 +140,7 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   });
 }
 
+// ∂max/∂xᵢ = [xᵢ = max] / #ties (and likewise for min): the gradient is shared by ties.
 Tensor max(const Tensor& x, const Axes& axes, bool keepdim) {
   return extremum("max", kernels::Reduce::Max, x, axes, keepdim);
 }
@@ -147,6 +148,7 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdim) {
   return extremum("min", kernels::Reduce::Min, x, axes, keepdim);
 }
 
+// mean = Σᵢ xᵢ / n, so ∂mean/∂xⱼ = 1/n (composite: sum, then a scalar division).
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_defined("mean", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "mean");
@@ -155,6 +157,8 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
   return sum(x, axes, keepdim) / static_cast<double>(n);
 }
 
+// var = Σᵢ (xᵢ − x̄)² / (n − correction), so ∂var/∂xⱼ = 2(xⱼ − x̄)/(n − correction)
+// (the Σᵢ(xᵢ − x̄) term of ∂x̄ vanishes). Composite.
 Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
   detail::check_defined("var", x);
   if (correction < 0)
@@ -167,6 +171,7 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
   return sum(centred * centred, axes, keepdim) / static_cast<double>(n - correction);
 }
 
+// std = √var, so ∂std/∂xⱼ = (xⱼ − x̄) / ((n − correction)·std). Composite.
 Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
   detail::check_defined("std", x);
   // Errors name std, not the var it is built on.
@@ -176,6 +181,8 @@ Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
   return sqrt(var(x, axes, correction, keepdim));
 }
 
+// lse = m + log Σᵢ exp(xᵢ − m) with m = max x held constant (stable: no exp overflows),
+// so ∂lse/∂xⱼ = exp(xⱼ − lse) = softmax(x)ⱼ. Composite.
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_defined("logsumexp", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "logsumexp");
@@ -203,6 +210,7 @@ Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
   });
 }
 
+// log_softmax(x)ⱼ = xⱼ − lse(x), so ∂/∂xₖ = [j = k] − softmax(x)ₖ. Composite.
 Tensor log_softmax(const Tensor& x, int64_t axis) {
   detail::check_defined("log_softmax", x);
   normalize_axis(axis, x.dim(), "log_softmax");
@@ -212,6 +220,8 @@ Tensor log_softmax(const Tensor& x, int64_t axis) {
   return shifted - log(sum(exp(shifted), {axis}, true));
 }
 
+// softmax(x)ⱼ = exp(xⱼ − m) / Σᵢ exp(xᵢ − m), so ∂softmaxⱼ/∂xₖ = softmaxⱼ([j = k] − softmaxₖ).
+// Composite.
 Tensor softmax(const Tensor& x, int64_t axis) {
   detail::check_defined("softmax", x);
   normalize_axis(axis, x.dim(), "softmax");
@@ -220,6 +230,8 @@ Tensor softmax(const Tensor& x, int64_t axis) {
   return e / sum(e, {axis}, true);
 }
 
+// sum_to: the adjoint of broadcasting (Note [Central unbroadcast]); a sum over the
+// broadcast axes, so ∂/∂x = g expanded back. Composite.
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   const Shape& xs = x.shape();

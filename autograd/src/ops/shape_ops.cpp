@@ -85,6 +85,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
                 [xs](BackwardContext& c) { return TensorList{reshape(c.grad(), xs)}; });
 }
 
+// flatten, squeeze, unsqueeze: reshapes, so ∂/∂x = g reshaped back. Composite.
 Tensor flatten(const Tensor& x, int64_t start_axis, int64_t end_axis) {
   if (x.dim() == 0) return reshape(x, {1});
   const int s = normalize_axis(start_axis, x.dim(), "flatten");
@@ -183,6 +184,7 @@ Tensor permute(const Tensor& x, const Axes& order) {
                 [inverse](BackwardContext& c) { return TensorList{permute(c.grad(), inverse)}; });
 }
 
+// transpose = permute swapping a and b, so ∂/∂x = transpose(g, a, b). Composite.
 Tensor transpose(const Tensor& x, int64_t a, int64_t b) {
   const int ia = normalize_axis(a, x.dim(), "transpose");
   const int ib = normalize_axis(b, x.dim(), "transpose");
@@ -213,6 +215,7 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t stop, int64_t
   });
 }
 
+// cat: ∂/∂xᵢ = the slice of g where xᵢ was placed. Composite (see below).
 Tensor cat(const std::vector<Tensor>& xs, int64_t axis) {
   if (xs.empty()) throw ValueError("cat: expected at least one tensor, got none");
   const Tensor& first = xs[0];
@@ -242,6 +245,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis) {
   return out;
 }
 
+// stack = cat of unsqueezed inputs, so ∂/∂xᵢ = g[..., i, ...]. Composite.
 Tensor stack(const std::vector<Tensor>& xs, int64_t axis) {
   if (xs.empty()) throw ValueError("stack: expected at least one tensor, got none");
   const int a = normalize_axis(axis, xs[0].dim() + 1, "stack");
@@ -381,6 +385,7 @@ Tensor repeat(const Tensor& x, const Shape& reps) {
   return reshape(expand(reshape(x, interleaved), expanded), out);
 }
 
+// tile = repeat with reps padded on the left, so ∂/∂x sums g over the copies. Composite.
 Tensor tile(const Tensor& x, const Shape& reps) {
   Shape full;
   for (int i = reps.rank(); i < x.dim(); ++i) full.push_back(1);
