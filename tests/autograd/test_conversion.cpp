@@ -1,7 +1,7 @@
 // to and clone: values, gradchecks, and the graph they record.
 #include <gtest/gtest.h>
 
-#include "check_helpers.hpp"
+#include "checks.hpp"
 
 namespace {
 

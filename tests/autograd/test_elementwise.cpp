@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "check_helpers.hpp"
+#include "checks.hpp"
 #include "tapegrad/autograd.hpp"
 
 namespace {

@@ -2,6 +2,8 @@
 // accumulation, the version counter and deep graphs (autograd/src/engine.cpp).
 #include <gtest/gtest.h>
 
+#include "checks.hpp"
+
 #include <atomic>
 #include <cmath>
 #include <string>
@@ -18,18 +20,6 @@ Tensor vec(std::vector<double> v) {
   return tg::from_vector(v, {n});
 }
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
-
-/// Runs `f`, expects it to throw E, and returns the message.
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return {};
-}
 
 // y = x (identity) whose backward counts its calls: proves which nodes a pass runs.
 std::atomic<int> g_counted_backward_calls{0};
@@ -80,7 +70,7 @@ TEST(Engine, SeveralOutputsSumTheirContributions) {
 TEST(Engine, GradOutputsOfTheWrongShapeThrow) {
   Tensor x = vec({1, 2, 3}).requires_grad_();
   Tensor y = x * x;
-  const std::string msg = message_of<tg::ShapeError>([&] {
+  const std::string msg = tgtest::error_message<tg::ShapeError>([&] {
     tg::grad({y}, {x}, {.grad_outputs = {vec({1, 2})}});
   });
   EXPECT_NE(msg.find("[2]"), std::string::npos) << msg;
@@ -91,7 +81,7 @@ TEST(Engine, SecondPassWithoutRetainGraphThrows) {
   Tensor x = vec({1, 2}).requires_grad_();
   Tensor y = (x * x).sum();
   y.backward();
-  const std::string msg = message_of<tg::GraphError>([&] { y.backward(); });
+  const std::string msg = tgtest::error_message<tg::GraphError>([&] { y.backward(); });
   EXPECT_NE(msg.find("mul"), std::string::npos) << msg;
   EXPECT_NE(msg.find("retain_graph"), std::string::npos) << msg;
   EXPECT_NE(msg.find("second time"), std::string::npos) << msg;
@@ -131,7 +121,7 @@ TEST(Engine, AllowUnused) {
   Tensor a = vec({1, 2}).requires_grad_();
   Tensor b = vec({3, 4}).requires_grad_();
   Tensor y = (a * 2.0).sum();
-  const std::string msg = message_of<tg::GraphError>([&] {
+  const std::string msg = tgtest::error_message<tg::GraphError>([&] {
     tg::grad({y}, {a, b}, {.retain_graph = true});
   });
   EXPECT_NE(msg.find("input 1"), std::string::npos) << msg;
@@ -173,7 +163,7 @@ TEST(Engine, GradWrtNonLeafDoesNotRunItsProducer) {
 TEST(Engine, NonScalarOutputNeedsGradOutputs) {
   Tensor x = tg::ones({2, 3}, tg::kFloat64).requires_grad_();
   Tensor y = x * 2.0;
-  const std::string msg = message_of<tg::GraphError>([&] { tg::grad({y}, {x}); });
+  const std::string msg = tgtest::error_message<tg::GraphError>([&] { tg::grad({y}, {x}); });
   EXPECT_NE(msg.find("[2, 3]"), std::string::npos) << msg;
   EXPECT_NE(msg.find("grad_outputs"), std::string::npos) << msg;
   EXPECT_THROW(y.backward(), tg::GraphError);
@@ -183,7 +173,7 @@ TEST(Engine, InputThatDoesNotRequireGradThrows) {
   Tensor x = vec({1, 2}).requires_grad_();
   Tensor c = vec({3, 4});
   Tensor y = (x * c).sum();
-  const std::string msg = message_of<tg::GraphError>([&] { tg::grad({y}, {c}); });
+  const std::string msg = tgtest::error_message<tg::GraphError>([&] { tg::grad({y}, {c}); });
   EXPECT_NE(msg.find("does not require grad"), std::string::npos) << msg;
   EXPECT_NE(msg.find("[2]"), std::string::npos) << msg;
 }
@@ -283,7 +273,7 @@ TEST(Engine, ModifyingASavedInputInPlaceIsAnError) {
   Tensor c = vec({3, 4});
   Tensor y = (x * c).sum();  // mul saves c
   c.copy_(vec({5, 6}));
-  const std::string msg = message_of<tg::GraphError>([&] { y.backward(); });
+  const std::string msg = tgtest::error_message<tg::GraphError>([&] { y.backward(); });
   EXPECT_NE(msg.find("mul"), std::string::npos) << msg;
   EXPECT_NE(msg.find("modified in place"), std::string::npos) << msg;
   EXPECT_NE(msg.find("[2]"), std::string::npos) << msg;
@@ -294,7 +284,7 @@ TEST(Engine, ModifyingASavedOutputInPlaceIsAnError) {
   Tensor y = tg::exp(x);  // exp saves its output
   Tensor z = (y * 2.0).sum();
   y.fill_(0);
-  const std::string msg = message_of<tg::GraphError>([&] { z.backward(); });
+  const std::string msg = tgtest::error_message<tg::GraphError>([&] { z.backward(); });
   EXPECT_NE(msg.find("exp"), std::string::npos) << msg;
   EXPECT_NE(msg.find("modified in place"), std::string::npos) << msg;
 }
@@ -331,7 +321,7 @@ TEST(Engine, HundredThousandOpChainDifferentiatesAndDies) {
 TEST(Engine, RequiresGradOnANonLeafThrows) {
   Tensor x = vec({1, 2}).requires_grad_();
   Tensor y = x * 2.0;
-  const std::string msg = message_of<tg::GraphError>([&] { y.requires_grad_(); });
+  const std::string msg = tgtest::error_message<tg::GraphError>([&] { y.requires_grad_(); });
   EXPECT_NE(msg.find("mul"), std::string::npos) << msg;
 }
 

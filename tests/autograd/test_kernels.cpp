@@ -14,7 +14,7 @@
 #include "../../autograd/src/kernels/kernels.hpp"
 #include "../../autograd/src/kernels/scalar_math.hpp"
 #include "../../autograd/src/ops/linalg_internal.hpp"
-#include "check_helpers.hpp"
+#include "checks.hpp"
 #include "tapegrad/autograd/parallel.hpp"
 
 namespace k = tg::kernels;

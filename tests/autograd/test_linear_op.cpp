@@ -3,7 +3,7 @@
 // input, and a penalty-style double backprop through x); bad shapes and dtypes.
 #include <gtest/gtest.h>
 
-#include "check_helpers.hpp"
+#include "checks.hpp"
 #include "tapegrad/autograd.hpp"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "check_helpers.hpp"
+#include "checks.hpp"
 #include "tapegrad/autograd.hpp"
 
 namespace {

@@ -1,7 +1,7 @@
 // Tensor's in-place operations on a leaf's identity: set_data.
 #include <gtest/gtest.h>
 
-#include "check_helpers.hpp"
+#include "checks.hpp"
 
 namespace {
 

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "../nn/module_gradcheck.hpp"
-#include "../nn/temp_dir.hpp"
+#include "module_gradcheck.hpp"
 #include "tapegrad/autograd.hpp"
 #include "tapegrad/estimators/flow.hpp"
 #include "tapegrad/nn/checkpoint.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -104,13 +104,13 @@ TEST(CouplingFlow, LogProbPassesModuleGradcheck) {
                               .activation = tg::nn::Activation::Tanh,
                               .zero_init = false,
                               .dtype = tg::kFloat64});
-  EXPECT_TRUE(tg::testing::module_gradcheck(flow, tg::randn({3, 2}, gen, tg::kFloat64)));
+  EXPECT_TRUE(tgtest::module_gradcheck(flow, tg::randn({3, 2}, gen, tg::kFloat64)));
 }
 
 // Saved under the couplings' dotted names ("0.net.0.weight", ...) and loaded into a fresh
 // flow of the same shape, it gives the same density.
 TEST(CouplingFlow, CheckpointRoundTrip) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(6);
   tg::est::CouplingFlow trained(2, 3, gen, random_tanh_layers());
   tg::nn::save(trained, dir.file("flow.npz"));

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "../nn/module_gradcheck.hpp"
-#include "../nn/temp_dir.hpp"
+#include "module_gradcheck.hpp"
 #include "tapegrad/autograd.hpp"
 #include "tapegrad/estimators/gaussian.hpp"
 #include "tapegrad/nn/checkpoint.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -138,16 +138,16 @@ TEST(Gaussians, LogProbPassesModuleGradcheck) {
   tg::Generator gen(15);
   tg::Tensor x = tg::randn({4, 3}, gen, tg::kFloat64);
   tg::est::DiagonalGaussian diag(vec({0.1, -0.3, 0.5}), vec({0.7, 1.2, 2.0}));
-  EXPECT_TRUE(tg::testing::module_gradcheck(diag, x));
+  EXPECT_TRUE(tgtest::module_gradcheck(diag, x));
   tg::est::FullCovarianceGaussian full(3, tg::kFloat64);
   full.raw.copy_(tg::randn({3, 3}, gen, tg::kFloat64) * 0.5);
   full.mean.copy_(tg::randn({3}, gen, tg::kFloat64));
-  EXPECT_TRUE(tg::testing::module_gradcheck(full, x));
+  EXPECT_TRUE(tgtest::module_gradcheck(full, x));
 }
 
 // A model saved and loaded into a fresh one gives the same density.
 TEST(Gaussians, CheckpointRoundTrip) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(16);
   tg::est::FullCovarianceGaussian trained(2, tg::kFloat64);
   trained.raw.copy_(tg::randn({2, 2}, gen, tg::kFloat64));

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "../nn/module_gradcheck.hpp"
+#include "module_gradcheck.hpp"
 #include "tapegrad/autograd.hpp"
 #include "tapegrad/estimators/mixture.hpp"
 
@@ -100,7 +100,7 @@ TEST(GaussianMixture, LogProbPassesModuleGradcheck) {
   tg::est::GaussianMixture m(3, 2, gen, tg::kFloat64);
   m.logits.copy_(tg::randn({3}, gen, tg::kFloat64));
   m.log_std.copy_(tg::randn({3, 2}, gen, tg::kFloat64) * 0.3);
-  EXPECT_TRUE(tg::testing::module_gradcheck(m, tg::randn({5, 2}, gen, tg::kFloat64)));
+  EXPECT_TRUE(tgtest::module_gradcheck(m, tg::randn({5, 2}, gen, tg::kFloat64)));
 }
 
 TEST(GaussianMixture, WeightsThatDoNotSumToOneAreNamed) {

@@ -14,7 +14,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static tg::fuzz::InputFile file("npy");
   const std::string zip =
-      tg::test::zip_stored("x.npy", std::string(reinterpret_cast<const char*>(data), size));
+      tgtest::zip_stored("x.npy", std::string(reinterpret_cast<const char*>(data), size));
   try {
     const auto tensors =
         tg::nn::read_npz(file.assign(reinterpret_cast<const uint8_t*>(zip.data()), zip.size()));

@@ -5,8 +5,8 @@
 
 using tg::optim::Adam;
 using tg::optim::AdamW;
-using tg::testing::expect_trajectory;
-using tg::testing::make;
+using tgtest::expect_trajectory;
+using tgtest::make;
 
 TEST(Adam, DefaultsMatchTorch) {
   expect_trajectory(

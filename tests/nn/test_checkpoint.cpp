@@ -30,16 +30,6 @@ std::vector<float> flat(const tg::nn::Module& m) {
   return out;
 }
 
-std::string expect_io_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::IoError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected tg::IoError";
-  return "";
-}
-
 void truncate_to(const std::string& path, std::uintmax_t size) {
   std::filesystem::resize_file(path, size);
 }
@@ -47,7 +37,7 @@ void truncate_to(const std::string& path, std::uintmax_t size) {
 }  // namespace
 
 TEST(Checkpoint, ModuleRoundTrip) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator g1(1), g2(2);
   MLP a({2, 5, 3}, Activation::ReLU, g1), b({2, 5, 3}, Activation::ReLU, g2);
   ASSERT_NE(flat(a), flat(b));
@@ -59,18 +49,18 @@ TEST(Checkpoint, ModuleRoundTrip) {
 }
 
 TEST(Checkpoint, LoadConvertsDtype) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(1);
   MLP a({2, 3, 1}, Activation::Tanh, gen, {.dtype = tg::kFloat64});
   MLP b({2, 3, 1}, Activation::Tanh, gen);
   tg::nn::save(a, dir.file("m.npz"));
   tg::nn::load(b, dir.file("m.npz"));
   EXPECT_EQ(b.parameters()[0].dtype(), tg::kFloat32);
-  tg::testing::expect_values(b.parameters()[0], a.parameters()[0].to_vector<double>(), 1e-7);
+  EXPECT_TRUE(tgtest::values_near(b.parameters()[0], a.parameters()[0].to_vector<double>(), 1e-7));
 }
 
 TEST(Checkpoint, OptimizerRoundTripResumesIdentically) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   auto grads = [](std::vector<tg::Tensor>& ps, int t) {
     for (auto& p : ps) p.set_grad(tg::full(p.shape(), 0.1 * t, p.dtype()) + p * 0.5);
   };
@@ -97,21 +87,23 @@ TEST(Checkpoint, OptimizerRoundTripResumesIdentically) {
 }
 
 TEST(Checkpoint, OptimizerShapeMismatch) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::optim::SGD a({tg::zeros({3}).requires_grad_()}, {.momentum = 0.9});
   tg::optim::SGD b({tg::zeros({4}).requires_grad_()}, {.momentum = 0.9});
   tg::nn::save(a, dir.file("sgd.npz"));
-  const std::string msg = expect_io_error([&] { tg::nn::load(b, dir.file("sgd.npz")); });
+  const std::string msg =
+      tgtest::error_message<tg::IoError>([&] { tg::nn::load(b, dir.file("sgd.npz")); });
   EXPECT_NE(msg.find("state.0.momentum_buffer"), std::string::npos) << msg;
 }
 
 TEST(Checkpoint, WrongShapeListsNamesAndShapesAndChangesNothing) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(1);
   MLP a({2, 3, 1}, Activation::ReLU, gen), b({2, 4, 1}, Activation::ReLU, gen);
   tg::nn::save(a, dir.file("m.npz"));
   const auto before = flat(b);
-  const std::string msg = expect_io_error([&] { tg::nn::load(b, dir.file("m.npz")); });
+  const std::string msg =
+      tgtest::error_message<tg::IoError>([&] { tg::nn::load(b, dir.file("m.npz")); });
   EXPECT_NE(msg.find("0.weight (file [3, 2], module [4, 2])"), std::string::npos) << msg;
   EXPECT_NE(msg.find("0.bias (file [3], module [4])"), std::string::npos) << msg;
   EXPECT_NE(msg.find("2.weight (file [1, 3], module [1, 4])"), std::string::npos) << msg;
@@ -119,20 +111,21 @@ TEST(Checkpoint, WrongShapeListsNamesAndShapesAndChangesNothing) {
 }
 
 TEST(Checkpoint, MissingAndUnexpectedKeys) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(1);
   MLP a({2, 3, 1}, Activation::ReLU, gen);
   auto state = a.state();
   state.erase(state.begin() + 1);  // 0.bias
   state.emplace_back("extra", tg::zeros({1}));
   tg::nn::write_npz(dir.file("m.npz"), state);
-  const std::string msg = expect_io_error([&] { tg::nn::load(a, dir.file("m.npz")); });
+  const std::string msg =
+      tgtest::error_message<tg::IoError>([&] { tg::nn::load(a, dir.file("m.npz")); });
   EXPECT_NE(msg.find("missing keys: 0.bias"), std::string::npos) << msg;
   EXPECT_NE(msg.find("unexpected keys: extra"), std::string::npos) << msg;
 }
 
 TEST(Checkpoint, TruncatedFileRaises) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(1);
   MLP a({2, 3, 1}, Activation::ReLU, gen);
   tg::nn::save(a, dir.file("m.npz"));
@@ -142,13 +135,14 @@ TEST(Checkpoint, TruncatedFileRaises) {
     std::filesystem::copy_file(dir.file("m.npz"), dir.file("t.npz"),
                                std::filesystem::copy_options::overwrite_existing);
     truncate_to(dir.file("t.npz"), keep);
-    const std::string msg = expect_io_error([&] { tg::nn::load(a, dir.file("t.npz")); });
+    const std::string msg =
+        tgtest::error_message<tg::IoError>([&] { tg::nn::load(a, dir.file("t.npz")); });
     EXPECT_NE(msg.find("t.npz"), std::string::npos) << msg;
   }
 }
 
 TEST(Checkpoint, CorruptDataFailsTheCrc) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(1);
   MLP a({2, 3, 1}, Activation::ReLU, gen);
   tg::nn::save(a, dir.file("m.npz"));
@@ -157,12 +151,13 @@ TEST(Checkpoint, CorruptDataFailsTheCrc) {
     f.seekp(180);  // inside 0.weight's values (30 + 12 name + 128 .npy header = 170)
     f.put('\x7f');
   }
-  const std::string msg = expect_io_error([&] { tg::nn::load(a, dir.file("m.npz")); });
+  const std::string msg =
+      tgtest::error_message<tg::IoError>([&] { tg::nn::load(a, dir.file("m.npz")); });
   EXPECT_NE(msg.find("CRC"), std::string::npos) << msg;
 }
 
 TEST(Checkpoint, LyingHeaderSizesRaiseWithoutHugeAllocations) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   // A .npy header claiming a huge shape, stored as a valid zip member.
   tg::nn::write_npz(dir.file("m.npz"), {{"w", tg::zeros({2})}});
   std::string bytes;
@@ -174,25 +169,25 @@ TEST(Checkpoint, LyingHeaderSizesRaiseWithoutHugeAllocations) {
   ASSERT_NE(at, std::string::npos);
   bytes.replace(at, 4, "(9999999999,)");  // also breaks the CRC and sizes: any IoError is fine
   std::ofstream(dir.file("m.npz"), std::ios::binary) << bytes;
-  expect_io_error([&] { tg::nn::read_npz(dir.file("m.npz")); });
+  tgtest::error_message<tg::IoError>([&] { tg::nn::read_npz(dir.file("m.npz")); });
 }
 
 TEST(Checkpoint, MissingFileAndNotAZip) {
-  tg::testing::TempDir dir;
-  expect_io_error([&] { tg::nn::read_npz(dir.file("nope.npz")); });
+  tgtest::TempDir dir;
+  tgtest::error_message<tg::IoError>([&] { tg::nn::read_npz(dir.file("nope.npz")); });
   std::ofstream(dir.file("junk.npz")) << "this is not a zip file at all, just some words";
-  expect_io_error([&] { tg::nn::read_npz(dir.file("junk.npz")); });
+  tgtest::error_message<tg::IoError>([&] { tg::nn::read_npz(dir.file("junk.npz")); });
 }
 
 TEST(Checkpoint, FailedSaveOverwritesNothing) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(1);
   MLP a({2, 3, 1}, Activation::ReLU, gen), b({2, 3, 1}, Activation::ReLU, gen);
   tg::nn::save(a, dir.file("m.npz"));
   const auto before = std::filesystem::file_size(dir.file("m.npz"));
   for (int64_t limit : {0, 10, 100, 300}) {
     tg::nn::testing::fail_writes_after(limit);
-    expect_io_error([&] { tg::nn::save(b, dir.file("m.npz")); });
+    tgtest::error_message<tg::IoError>([&] { tg::nn::save(b, dir.file("m.npz")); });
   }
   tg::nn::testing::fail_writes_after(-1);
   EXPECT_EQ(std::filesystem::file_size(dir.file("m.npz")), before);
@@ -203,15 +198,15 @@ TEST(Checkpoint, FailedSaveOverwritesNothing) {
 }
 
 TEST(Checkpoint, SaveIntoMissingDirectoryRaises) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::Generator gen(1);
   MLP a({2, 1}, Activation::ReLU, gen);
-  expect_io_error([&] { tg::nn::save(a, dir.file("no/such/dir/m.npz")); });
+  tgtest::error_message<tg::IoError>([&] { tg::nn::save(a, dir.file("no/such/dir/m.npz")); });
 }
 
 TEST(Checkpoint, NumpyReadsOurFiles) {
   if (!numpy_available()) GTEST_SKIP() << kPython << " with numpy is not available";
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   tg::nn::write_npz(dir.file("m.npz"),
                     {{"0.weight", tg::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3})},
                      {"scalar", tg::scalar_tensor(2.5, tg::kFloat64)},
@@ -227,7 +222,7 @@ TEST(Checkpoint, NumpyReadsOurFiles) {
 
 TEST(Checkpoint, WeReadNumpyFilesPlainAndCompressed) {
   if (!numpy_available()) GTEST_SKIP() << kPython << " with numpy is not available";
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   const std::string cmd =
       std::string(kPython) +
       " -c \"import numpy as np; a = np.arange(6, dtype=np.float32).reshape(2, 3); "
@@ -249,17 +244,23 @@ TEST(Checkpoint, WeReadNumpyFilesPlainAndCompressed) {
 
 TEST(Checkpoint, UnsupportedNumpyArraysRaise) {
   if (!numpy_available()) GTEST_SKIP() << kPython << " with numpy is not available";
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   const std::string cmd = std::string(kPython) + " -c \"import numpy as np; np.savez('" +
                           dir.file("int.npz") + "', a=np.arange(3, dtype=np.int32)); np.savez('" +
                           dir.file("fortran.npz") +
                           "', a=np.asfortranarray(np.ones((2, 3)))); np.savez('" +
                           dir.file("big.npz") + "', a=np.ones(3, dtype='>f8'))\"";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  EXPECT_NE(expect_io_error([&] { tg::nn::read_npz(dir.file("int.npz")); }).find("<i4"),
+  EXPECT_NE(tgtest::error_message<tg::IoError>([&] {
+              tg::nn::read_npz(dir.file("int.npz"));
+            }).find("<i4"),
             std::string::npos);
-  EXPECT_NE(expect_io_error([&] { tg::nn::read_npz(dir.file("fortran.npz")); }).find("C-order"),
+  EXPECT_NE(tgtest::error_message<tg::IoError>([&] {
+              tg::nn::read_npz(dir.file("fortran.npz"));
+            }).find("C-order"),
             std::string::npos);
-  EXPECT_NE(expect_io_error([&] { tg::nn::read_npz(dir.file("big.npz")); }).find(">f8"),
+  EXPECT_NE(tgtest::error_message<tg::IoError>([&] {
+              tg::nn::read_npz(dir.file("big.npz"));
+            }).find(">f8"),
             std::string::npos);
 }

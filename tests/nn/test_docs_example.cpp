@@ -47,7 +47,7 @@ double train_and_checkpoint(const std::string& dir) {
 // --- docs/nn.md end ---
 
 TEST(DocsExample, TrainsAndCheckpoints) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   EXPECT_LT(train_and_checkpoint(dir.path().string()), 0.05);
   EXPECT_TRUE(std::filesystem::exists(dir.file("model.npz")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("adam.npz")));

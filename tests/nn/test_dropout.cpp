@@ -41,5 +41,5 @@ TEST(Dropout, GradientIsTheScaledMask) {
   tg::Generator gen2(3);
   const tg::Tensor x = tg::randn({3, 4}, gen2, tg::kFloat64);
   EXPECT_TRUE(
-      tg::testing::module_gradcheck(drop, x, {.before_forward = [&] { gen = tg::Generator(3); }}));
+      tgtest::module_gradcheck(drop, x, {.before_forward = [&] { gen = tg::Generator(3); }}));
 }

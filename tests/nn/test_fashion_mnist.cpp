@@ -7,7 +7,7 @@
 #include "temp_dir.hpp"
 
 TEST(FashionMnist, MissingFilesSayHowToInstall) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   try {
     tg::data::load_fashion_mnist(true, dir.path().string());
     FAIL() << "expected tg::IoError";

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "checks.hpp"
 #include "tapegrad/nn.hpp"
 #include "temp_dir.hpp"
 
@@ -29,20 +30,15 @@ void write_gzip(const std::string& path, const std::string& bytes) {
   gzclose(f);
 }
 
-std::string expect_io_error(const std::string& path) {
-  try {
-    tg::data::read_idx(path);
-  } catch (const tg::IoError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected tg::IoError for " << path;
-  return "";
+/// read_idx(path)'s IoError message (a failure if it does not throw one).
+std::string read_idx_error(const std::string& path) {
+  return tgtest::error_message<tg::IoError>([&] { tg::data::read_idx(path); });
 }
 
 }  // namespace
 
 TEST(Idx, UnsignedBytesPlainAndGzip) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   const std::string bytes = idx_bytes(0x08, {2, 3}, std::string("\x00\x01\x02\x7f\x80\xff", 6));
   write_plain(dir.file("a.idx"), bytes);
   write_gzip(dir.file("a.idx.gz"), bytes);
@@ -54,7 +50,7 @@ TEST(Idx, UnsignedBytesPlainAndGzip) {
 }
 
 TEST(Idx, SignedIntegersAndFloatsAreBigEndian) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   write_plain(dir.file("i16"), idx_bytes(0x0B, {2}, std::string("\xff\xfe\x01\x00", 4)));
   EXPECT_EQ(tg::data::read_idx(dir.file("i16")).to_vector<float>(), (std::vector<float>{-2, 256}));
   write_plain(dir.file("i32"), idx_bytes(0x0C, {1}, std::string("\xff\xff\xff\xfd", 4)));
@@ -71,26 +67,26 @@ TEST(Idx, SignedIntegersAndFloatsAreBigEndian) {
 }
 
 TEST(Idx, TruncatedAndMalformedFilesRaise) {
-  tg::testing::TempDir dir;
+  tgtest::TempDir dir;
   const std::string good = idx_bytes(0x08, {2, 3}, std::string(6, '\x01'));
   write_plain(dir.file("short"), good.substr(0, good.size() - 1));
-  EXPECT_NE(expect_io_error(dir.file("short")).find("truncated"), std::string::npos);
+  EXPECT_NE(read_idx_error(dir.file("short")).find("truncated"), std::string::npos);
   write_gzip(dir.file("short.gz"), good.substr(0, good.size() - 2));
-  EXPECT_NE(expect_io_error(dir.file("short.gz")).find("truncated"), std::string::npos);
+  EXPECT_NE(read_idx_error(dir.file("short.gz")).find("truncated"), std::string::npos);
   write_plain(dir.file("header"), good.substr(0, 7));
-  expect_io_error(dir.file("header"));
+  read_idx_error(dir.file("header"));
   write_plain(dir.file("magic"), "\x01\x00\x08\x01xxxx");
-  expect_io_error(dir.file("magic"));
+  read_idx_error(dir.file("magic"));
   write_plain(dir.file("type"), idx_bytes(0x07, {1}, "x"));
-  expect_io_error(dir.file("type"));
+  read_idx_error(dir.file("type"));
   // A header claiming 2^32-1 × 2^32-1 bytes in a tiny file: refused before allocating.
   write_plain(dir.file("huge"), idx_bytes(0x08, {0xffffffffu, 0xffffffffu}, "abc"));
-  EXPECT_NE(expect_io_error(dir.file("huge")).find("truncated"), std::string::npos);
+  EXPECT_NE(read_idx_error(dir.file("huge")).find("truncated"), std::string::npos);
   write_plain(dir.file("long"), good + "extra");
-  EXPECT_NE(expect_io_error(dir.file("long")).find("trailing"), std::string::npos);
-  expect_io_error(dir.file("missing"));
+  EXPECT_NE(read_idx_error(dir.file("long")).find("trailing"), std::string::npos);
+  read_idx_error(dir.file("missing"));
   // A gzip stream cut in the middle.
   write_gzip(dir.file("cut.gz"), idx_bytes(0x08, {4096}, std::string(4096, '\x05')));
   std::filesystem::resize_file(dir.file("cut.gz"), 20);
-  expect_io_error(dir.file("cut.gz"));
+  read_idx_error(dir.file("cut.gz"));
 }

@@ -4,8 +4,8 @@
 #include "optim_helpers.hpp"
 
 using tg::optim::RMSprop;
-using tg::testing::expect_trajectory;
-using tg::testing::make;
+using tgtest::expect_trajectory;
+using tgtest::make;
 
 TEST(RMSprop, DefaultsMatchTorch) {
   expect_trajectory(

@@ -4,8 +4,8 @@
 #include "optim_helpers.hpp"
 
 using tg::optim::SGD;
-using tg::testing::expect_trajectory;
-using tg::testing::make;
+using tgtest::expect_trajectory;
+using tgtest::make;
 
 TEST(SGD, PlainMatchesTorch) {
   expect_trajectory(

@@ -58,7 +58,7 @@ TEST_F(CheckpointDir, ASaveThatFailsAtAnyPointLeavesThePreviousCheckpointIntact)
   tg::nn::save(a, p);
   const std::vector<char> good = bytes_of(p);
   ASSERT_GT(good.size(), 100u);
-  ASSERT_NE(tg::test::flat_parameters(a), tg::test::flat_parameters(b));
+  ASSERT_NE(tgtest::flat_parameters(a), tgtest::flat_parameters(b));
   // Fail the overwrite after 0 bytes, one byte, a header's worth, half-way, and one byte
   // short of the end.
   for (int64_t after : {int64_t{0}, int64_t{1}, int64_t{64}, static_cast<int64_t>(good.size() / 2),
@@ -73,11 +73,11 @@ TEST_F(CheckpointDir, ASaveThatFailsAtAnyPointLeavesThePreviousCheckpointIntact)
   tg::Generator gen_c(3);
   MLP c({2, 8, 1}, Activation::Tanh, gen_c);
   tg::nn::load(c, p);
-  EXPECT_EQ(tg::test::flat_parameters(c), tg::test::flat_parameters(a));
+  EXPECT_EQ(tgtest::flat_parameters(c), tgtest::flat_parameters(a));
   // The hook is off again: the same save now succeeds and replaces the file.
   tg::nn::save(b, p);
   tg::nn::load(c, p);
-  EXPECT_EQ(tg::test::flat_parameters(c), tg::test::flat_parameters(b));
+  EXPECT_EQ(tgtest::flat_parameters(c), tgtest::flat_parameters(b));
 }
 
 TEST_F(CheckpointDir, AFailedFirstSaveCreatesNoFile) {
@@ -110,7 +110,7 @@ TEST_F(CheckpointDir, AnOptimiserSaveThatFailsLeavesThePreviousStateIntact) {
 /// Loads a 2-3-1 checkpoint into `other`, expects tg::IoError mentioning every string in
 /// `mentions`, and checks that `other` kept its parameters.
 void expect_mismatch(const std::string& p, MLP& other, const std::vector<std::string>& mentions) {
-  const std::vector<float> before = tg::test::flat_parameters(other);
+  const std::vector<float> before = tgtest::flat_parameters(other);
   try {
     tg::nn::load(other, p);
     ADD_FAILURE() << "loading into a different architecture did not throw";
@@ -119,7 +119,7 @@ void expect_mismatch(const std::string& p, MLP& other, const std::vector<std::st
     for (const auto& m : mentions)
       EXPECT_NE(msg.find(m), std::string::npos) << "missing \"" << m << "\" in: " << msg;
   }
-  EXPECT_EQ(tg::test::flat_parameters(other), before) << "a failed load changed the module";
+  EXPECT_EQ(tgtest::flat_parameters(other), before) << "a failed load changed the module";
 }
 
 TEST_F(CheckpointDir, LoadingIntoAWiderNetworkListsEveryMismatchedNameAndShape) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "checks.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/data/idx.hpp"
 #include "tapegrad/nn/npz.hpp"
@@ -18,8 +19,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using tg::test::npy;
-using tg::test::zip_stored;
+using tgtest::npy;
+using tgtest::zip_stored;
 
 /// Writes `bytes` to a temporary file and removes it afterwards.
 class TempFile {
@@ -44,14 +45,7 @@ class TempFile {
 template <class Read>
 void expect_io_error(const std::string& bytes, Read read, const std::string& mention) {
   TempFile f(bytes);
-  try {
-    read(f.path());
-    ADD_FAILURE() << "no tg::IoError";
-  } catch (const tg::IoError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(f.path()), std::string::npos) << msg;
-    EXPECT_NE(msg.find(mention), std::string::npos) << "no \"" << mention << "\" in: " << msg;
-  }
+  EXPECT_TRUE(tgtest::throws<tg::IoError>([&] { read(f.path()); }, {f.path(), mention}));
 }
 
 void expect_npz_error(const std::string& npy_bytes, const std::string& mention) {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace tg::test {
+namespace tgtest {
 
 inline void put16(std::string& s, uint32_t v) {
   s.push_back(static_cast<char>(v & 0xff));
@@ -73,4 +73,4 @@ inline std::string zip_stored(const std::string& name, const std::string& payloa
   return local + central + end;
 }
 
-}  // namespace tg::test
+}  // namespace tgtest

@@ -9,24 +9,24 @@
 
 #include "tapegrad/nn.hpp"
 
-namespace tg::testing {
+namespace tgtest {
 
 inline const std::vector<double> kP0 = {0.5, -1.2, 2.0, 0.03};
 inline const std::vector<double> kTarget = {1.0, 0.0, -1.0, 0.5};
 inline constexpr int kSteps = 5;
 
-using MakeOptimizer = std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor>)>;
+using MakeOptimizer = std::function<std::unique_ptr<tg::optim::Optimizer>(std::vector<tg::Tensor>)>;
 
 /// Runs kSteps steps from kP0 with g = 2 (p - target) + 0.1 p² + 0.05 t and returns p.
 inline std::vector<double> run_trajectory(const MakeOptimizer& make) {
-  Tensor p = from_vector(kP0, {4}).requires_grad_();
+  tg::Tensor p = tg::from_vector(kP0, {4}).requires_grad_();
   auto opt = make({p});
   for (int t = 1; t <= kSteps; ++t) {
     std::vector<double> g(4);
     const double* pv = p.data<double>();
     for (std::size_t i = 0; i < 4; ++i)
       g[i] = 2 * (pv[i] - kTarget[i]) + 0.1 * pv[i] * pv[i] + 0.05 * t;
-    p.set_grad(from_vector(g, {4}));
+    p.set_grad(tg::from_vector(g, {4}));
     opt->step();
   }
   return p.to_vector<double>();
@@ -41,7 +41,7 @@ inline void expect_trajectory(const MakeOptimizer& make, const std::vector<doubl
 template <class Opt, class Options>
 MakeOptimizer make(Options options) {
   return
-      [options](std::vector<Tensor> ps) { return std::make_unique<Opt>(std::move(ps), options); };
+      [options](std::vector<tg::Tensor> ps) { return std::make_unique<Opt>(std::move(ps), options); };
 }
 
-}  // namespace tg::testing
+}  // namespace tgtest

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-namespace tg::testing {
+namespace tgtest {
 
 class TempDir {
  public:
@@ -28,4 +28,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace tg::testing
+}  // namespace tgtest

@@ -6,9 +6,9 @@
 
 #include "tapegrad/nn/module.hpp"
 
-namespace tg::test {
+namespace tgtest {
 
-inline std::vector<float> flat_parameters(const nn::Module& m) {
+inline std::vector<float> flat_parameters(const tg::nn::Module& m) {
   std::vector<float> out;
   for (const auto& p : m.parameters()) {
     auto v = p.to_vector<float>();
@@ -17,4 +17,4 @@ inline std::vector<float> flat_parameters(const nn::Module& m) {
   return out;
 }
 
-}  // namespace tg::test
+}  // namespace tgtest

@@ -7,9 +7,10 @@
 #include <cmath>
 #include <functional>
 
+#include "checks.hpp"
 #include "tapegrad/nn.hpp"
 
-namespace tg::testing {
+namespace tgtest {
 
 struct ModuleGradcheckOptions {
   double eps = 1e-6;
@@ -19,30 +20,30 @@ struct ModuleGradcheckOptions {
   std::function<void()> before_forward = [] {};
 };
 
-inline ::testing::AssertionResult module_gradcheck(nn::Module& m, const Tensor& x,
+inline ::testing::AssertionResult module_gradcheck(tg::nn::Module& m, const tg::Tensor& x,
                                                    const ModuleGradcheckOptions& o = {}) {
-  auto f = [&](const TensorList& in) {
+  auto f = [&](const tg::TensorList& in) {
     o.before_forward();
     return m(in[0]);
   };
-  const auto r = gradcheck(f, {x.detach().clone().requires_grad_()},
+  const auto r = tg::gradcheck(f, {x.detach().clone().requires_grad_()},
                            {.eps = o.eps, .atol = o.atol, .rtol = o.rtol});
   if (!r) return ::testing::AssertionFailure() << "input gradient: " << r.message;
   if (m.parameters().empty()) return ::testing::AssertionSuccess();
 
-  Generator gen(99);
+  tg::Generator gen(99);
   o.before_forward();
-  Tensor y = m(x.detach());
-  const Tensor u = randn(y.shape(), gen, kFloat64);
+  tg::Tensor y = m(x.detach());
+  const tg::Tensor u = tg::randn(y.shape(), gen, tg::kFloat64);
   m.zero_grad();
   (y * u).sum().backward();
   auto loss = [&] {
-    NoGradGuard no_grad;
+    tg::NoGradGuard no_grad;
     o.before_forward();
     return (m(x.detach()) * u).sum().item<double>();
   };
   for (auto& [name, p] : m.named_parameters()) {
-    const Tensor g = p.grad();
+    const tg::Tensor g = p.grad();
     for (int64_t j = 0; j < p.numel(); ++j) {
       double* v = p.data<double>() + j;
       const double saved = *v;
@@ -61,11 +62,4 @@ inline ::testing::AssertionResult module_gradcheck(nn::Module& m, const Tensor& 
   return ::testing::AssertionSuccess();
 }
 
-/// Expects every value of `t` to be within `tol` of `expected`.
-inline void expect_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-6) {
-  const auto v = t.to_vector<double>();
-  ASSERT_EQ(v.size(), expected.size());
-  for (std::size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], expected[i], tol) << "index " << i;
-}
-
-}  // namespace tg::testing
+}  // namespace tgtest

@@ -1,9 +1,11 @@
-// Shared helpers for the op-family tests (tests/autograd/test_<family>.cpp).
+// The test toolkit's core, shared by every layer's tests (namespace tgtest, like the rest
+// of tests/common/):
 //
 //   EXPECT_TRUE(grad_ok(f, {x, y}));          // gradcheck and gradgradcheck, float64
 //   EXPECT_TRUE(third_order_ok(f, {x}));       // gradcheck of vjp(vjp(f))
 //   EXPECT_TRUE(throws<tg::ShapeError>([&] { tg::add(a, b); }, {"add", "[2, 3]", "[4]"}));
 //   EXPECT_TRUE(values_near(t, {1, 2, 3}, 1e-6));
+//   std::string msg = error_message<tg::IoError>([&] { tg::nn::load(m, path); });
 #pragma once
 #include <gtest/gtest.h>
 
@@ -62,6 +64,22 @@ template <class E, class Body>
     return ::testing::AssertionFailure() << "threw the wrong type: " << e.what();
   }
   return ::testing::AssertionFailure() << "did not throw";
+}
+
+/// Calls `body`, which must throw an `E` (or a subclass), and returns its message; records
+/// a test failure and returns "" if it throws nothing or something else.
+template <class E, class Body>
+std::string error_message(Body&& body) {
+  try {
+    body();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "threw the wrong type: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "did not throw";
+  return "";
 }
 
 /// Every value of `t` (any dtype) within atol + rtol·|expected| of `expected`, and the
