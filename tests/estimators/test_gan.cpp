@@ -1,6 +1,8 @@
 // GAN costs against closed forms.
 #include <gtest/gtest.h>
 
+#include "checks.hpp"
+
 #include <array>
 #include <cmath>
 #include <numbers>
@@ -70,22 +72,12 @@ TEST(GanCosts, MixedDtypesAreRejected) {
                tg::DtypeError);
 }
 
-template <class F>
-std::string error_message(F f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "no exception";
-}
-
 TEST(GanCosts, MismatchedRealAndFakeBatchesAreNamed) {
   tg::Tensor real = tg::zeros({4, 1}), fake = tg::zeros({3, 1});
   EXPECT_THROW(tg::est::discriminator_loss(real, fake), tg::ShapeError);
   EXPECT_THROW(tg::est::wasserstein_critic_loss(real, fake), tg::ShapeError);
   for (const std::string loss : {"discriminator_loss", "wasserstein_critic_loss"}) {
-    const std::string m = error_message([&] {
+    const std::string m = tgtest::error_message<tg::Error>([&] {
       if (loss == "discriminator_loss")
         tg::est::discriminator_loss(real, fake);
       else

@@ -2,6 +2,8 @@
 // bad input.
 #include <gtest/gtest.h>
 
+#include "checks.hpp"
+
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -20,16 +22,6 @@ const double kLog2Pi = std::log(2 * std::numbers::pi);
 tg::Tensor vec(std::vector<double> v) {
   const auto n = static_cast<int64_t>(v.size());
   return tg::from_vector(v, {n});
-}
-
-template <class F>
-std::string error_message(F f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "no exception";
 }
 
 TEST(DiagonalGaussian, LogProbClosedForm) {
@@ -162,24 +154,24 @@ TEST(Gaussians, CheckpointRoundTrip) {
 TEST(Gaussians, BadInputIsNamed) {
   tg::est::FullCovarianceGaussian full(3);
   EXPECT_THROW(full.log_prob(tg::zeros({4, 2})), tg::ShapeError);
-  EXPECT_EQ(error_message([&] {
+  EXPECT_EQ(tgtest::error_message<tg::Error>([&] {
               full.log_prob(tg::zeros({4, 2}));
             }),
             "FullCovarianceGaussian::log_prob: expected events of shape [B, 3], got [4, 2]");
   EXPECT_THROW(full.log_prob(tg::zeros({4, 3}, tg::kFloat64)), tg::DtypeError);
   EXPECT_THROW(tg::est::DiagonalGaussian(vec({0.0}), vec({0.0})), tg::ValueError);
-  EXPECT_EQ(error_message([] {
+  EXPECT_EQ(tgtest::error_message<tg::Error>([] {
               tg::est::DiagonalGaussian(vec({0.0, 1.0}), vec({1.0, -2.0}));
             }),
             "DiagonalGaussian: stddev must be positive, got -2");
   EXPECT_THROW(tg::est::DiagonalGaussian(vec({0.0, 1.0}), vec({1.0})), tg::ShapeError);
   const tg::Tensor upper = tg::from_vector(std::vector<double>{1, 0.5, 0, 1}, {2, 2});
-  EXPECT_EQ(error_message([&] {
+  EXPECT_EQ(tgtest::error_message<tg::Error>([&] {
               tg::est::FullCovarianceGaussian(vec({0.0, 0.0}), upper);
             }),
             "FullCovarianceGaussian: scale_tril[0, 1] = 0.5; expected a lower-triangular L");
   const tg::Tensor singular = tg::from_vector(std::vector<double>{1, 0, 0.5, 0}, {2, 2});
-  EXPECT_EQ(error_message([&] {
+  EXPECT_EQ(tgtest::error_message<tg::Error>([&] {
               tg::est::FullCovarianceGaussian(vec({0.0, 0.0}), singular);
             }),
             "FullCovarianceGaussian: scale_tril[1, 1] = 0; expected a positive diagonal");

@@ -2,6 +2,8 @@
 // and its bad input.
 #include <gtest/gtest.h>
 
+#include "checks.hpp"
+
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -16,16 +18,6 @@ namespace {
 tg::Tensor column(std::vector<double> v) {
   const auto n = static_cast<int64_t>(v.size());
   return tg::from_vector(v, {n, 1});
-}
-
-template <class F>
-std::string error_message(F f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "no exception";
 }
 
 double normal_pdf(double x, double mean, double sd) {
@@ -106,13 +98,13 @@ TEST(GaussianMixture, LogProbPassesModuleGradcheck) {
 TEST(GaussianMixture, WeightsThatDoNotSumToOneAreNamed) {
   EXPECT_THROW(tg::est::GaussianMixture({0.3, 0.3}, column({0, 1}), column({1, 1})),
                tg::ValueError);
-  EXPECT_EQ(error_message([] {
+  EXPECT_EQ(tgtest::error_message<tg::Error>([] {
               tg::est::GaussianMixture({0.3, 0.3}, column({0, 1}), column({1, 1}));
             }),
             "GaussianMixture: weights [0.3, 0.3] sum to 0.6; expected positive weights summing "
             "to 1 (within 1e-06)");
   // Summing to 1 is not enough: every weight must be positive.
-  EXPECT_NE(error_message([] {
+  EXPECT_NE(tgtest::error_message<tg::Error>([] {
               tg::est::GaussianMixture({1.5, -0.5}, column({0, 1}), column({1, 1}));
             }).find("weights [1.5, -0.5] sum to 1; expected positive weights"),
             std::string::npos);
@@ -121,7 +113,7 @@ TEST(GaussianMixture, WeightsThatDoNotSumToOneAreNamed) {
 }
 
 TEST(GaussianMixture, OtherBadInputIsNamed) {
-  EXPECT_EQ(error_message([] {
+  EXPECT_EQ(tgtest::error_message<tg::Error>([] {
               tg::est::GaussianMixture({0.5, 0.5}, column({0, 1, 2}), column({1, 1, 1}));
             }),
             "GaussianMixture: means must be [2, D] for 2 weights, got [3, 1]");
@@ -130,7 +122,7 @@ TEST(GaussianMixture, OtherBadInputIsNamed) {
   EXPECT_THROW(tg::est::GaussianMixture({0.5, 0.5}, column({0, 1}), tg::ones({2, 1})),
                tg::DtypeError);
   tg::est::GaussianMixture m({0.5, 0.5}, column({0, 1}), column({1, 1}));
-  EXPECT_EQ(error_message([&] {
+  EXPECT_EQ(tgtest::error_message<tg::Error>([&] {
               m.log_prob(tg::zeros({3, 2}, tg::kFloat64));
             }),
             "GaussianMixture::log_prob: expected events of shape [B, 1], got [3, 2]");
