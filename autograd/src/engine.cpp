@@ -117,9 +117,9 @@ Tensor conform(const Node& node, size_t i, Tensor g) {
 }
 
 // Note [Needed inputs]: while a pass runs on this thread, BackwardContext::needs_grad
-// (the one context of built-in rules and custom Functions) answers "does this pass want a gradient along
-// this edge?", not merely "is the edge valid?". So grad(y, x) through matmul(x, W)
-// computes and, under create_graph, records no gradient for W.
+// (the one context of built-in rules and custom Functions) answers "does this pass want a gradient
+// along this edge?", not merely "is the edge valid?". So grad(y, x) through matmul(x, W) computes
+// and, under create_graph, records no gradient for W.
 thread_local const Pass* t_current_pass = nullptr;
 
 class CurrentPass {
@@ -267,13 +267,12 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs, const GradO
   return result;
 }
 
-void backward(const TensorList& outputs, const TensorList& grad_outputs, bool retain_graph,
-              bool create_graph) {
+void backward(const TensorList& outputs, const GradOptions& opt) {
   Pass pass;
   pass.accumulate = true;
-  pass.create_graph = create_graph;
-  pass.retain_graph = retain_graph || create_graph;
-  run(pass, outputs, grad_outputs, 0);
+  pass.create_graph = opt.create_graph;
+  pass.retain_graph = opt.retain_graph.value_or(opt.create_graph);
+  run(pass, outputs, opt.grad_outputs, 0);
 }
 
 }  // namespace tg

@@ -175,9 +175,8 @@ Tensor Tensor::alias(const Shape& shape) const {
   return Tensor(std::move(impl));
 }
 
-void Tensor::backward(const Tensor& grad_output, bool retain_graph, bool create_graph) const {
-  tg::backward({*this}, {grad_output}, retain_graph, create_graph);
-}
+void Tensor::backward() const { tg::backward({*this}); }
+void Tensor::backward(const GradOptions& options) const { tg::backward({*this}, options); }
 
 Tensor Tensor::sum(const Axes& a, bool k) const { return tg::sum(*this, a, k); }
 Tensor Tensor::mean(const Axes& a, bool k) const { return tg::mean(*this, a, k); }

@@ -93,7 +93,7 @@ TEST(Engine, SecondPassWithRetainGraphWorks) {
   TensorList g1 = tg::grad({y}, {x}, {.retain_graph = true});
   TensorList g2 = tg::grad({y}, {x}, {.retain_graph = true});
   EXPECT_EQ(values(g1[0]), values(g2[0]));
-  y.backward(Tensor(), /*retain_graph=*/true);
+  y.backward({.retain_graph = true});
   y.backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{4, 8}));  // 2 · 2x
   EXPECT_THROW(y.backward(), tg::GraphError);                // the last pass freed it
@@ -221,7 +221,7 @@ TEST(Engine, DetachCutsTheGraph) {
 TEST(Engine, LeafGradCarriesNoGraphAfterCreateGraphBackward) {
   Tensor x = vec({1, 2}).requires_grad_();
   Tensor y = (x * x * x).sum();
-  y.backward(Tensor(), false, /*create_graph=*/true);
+  y.backward({.create_graph = true});
   Tensor g = x.grad();
   EXPECT_EQ(values(g), (std::vector<double>{3, 12}));
   EXPECT_EQ(g.grad_fn(), nullptr);

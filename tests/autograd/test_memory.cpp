@@ -58,7 +58,7 @@ TEST(Memory, SavedValuesAreReleasedAfterThePassUnlessRetained) {
   Tensor loss = tg::exp(x).sum();  // only exp's node holds its 8,000-byte output now
   const auto before = tg::live_bytes();
   ASSERT_EQ(tg::tape({loss})[0].op, "exp");
-  loss.backward(Tensor(), /*retain_graph=*/true);
+  loss.backward({.retain_graph = true});
   x.zero_grad();
   EXPECT_EQ(tg::live_bytes(), before);
   EXPECT_EQ(tg::tape({loss})[0].saved_bytes, 8000u);

@@ -15,8 +15,8 @@ struct GradOptions {
   std::optional<bool> retain_graph = std::nullopt;
   /// Record the backward pass itself, so the returned gradients can be differentiated.
   bool create_graph = false;
-  /// Return an undefined Tensor for inputs the outputs do not depend on, instead of
-  /// throwing.
+  /// grad(): return an undefined Tensor for inputs the outputs do not depend on, instead
+  /// of throwing. (backward() has no inputs to name and ignores it.)
   bool allow_unused = false;
 };
 
@@ -25,8 +25,8 @@ struct GradOptions {
 TensorList grad(const TensorList& outputs, const TensorList& inputs,
                 const GradOptions& options = {});
 
-/// Accumulates into the `.grad()` of every leaf the outputs depend on.
-void backward(const TensorList& outputs, const TensorList& grad_outputs = {},
-              bool retain_graph = false, bool create_graph = false);
+/// Accumulates into the `.grad()` of every leaf the outputs depend on. Takes the same
+/// options as grad(); retain_graph defaults to create_graph.
+void backward(const TensorList& outputs, const GradOptions& options = {});
 
 }  // namespace tg

@@ -19,6 +19,7 @@ namespace tg {
 
 class Node;
 struct TensorImpl;
+struct GradOptions;  // engine.hpp
 
 /// Axes for reductions and permutations; negative values count from the end; empty
 /// means "all axes" for reductions.
@@ -80,10 +81,11 @@ class Tensor {
   /// A new handle on the same storage viewed as `shape` (same element count), cut off
   /// from the graph. The building block of detach and reshape.
   Tensor alias(const Shape& shape) const;
-  /// Accumulates d(this)/d(leaf) into every leaf's `.grad()`. `grad_output` may be
-  /// omitted for one-element tensors.
-  void backward(const Tensor& grad_output = Tensor(), bool retain_graph = false,
-                bool create_graph = false) const;
+  /// Accumulates d(this)/d(leaf) into every leaf's `.grad()`, with the options of
+  /// tg::grad (engine.hpp): `y.backward({.grad_outputs = {g}, .create_graph = true})`.
+  /// The cotangent may be omitted for one-element tensors.
+  void backward() const;
+  void backward(const GradOptions& options) const;
 
   // ---- method forms of common ops (see ops headers) ----------------------------------
   Tensor sum(const Axes& axes = {}, bool keepdim = false) const;
