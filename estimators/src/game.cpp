@@ -68,13 +68,13 @@ Generator generator_from(const Tensor& state) {
 
 }  // namespace
 
-PenaltyTerm penalty(Penalty kind, double lambda) {
+PenaltyTerm penalty(Penalty kind, double lambda, const PenaltyOptions& options) {
   if (!(lambda >= 0)) throw ValueError(fmt::format("penalty: lambda must be >= 0, got {}", lambda));
   if (kind == Penalty::None) return {};
-  return
-      [kind, lambda](const Critic& critic, const Tensor& real, const Tensor& fake, Generator& gen) {
-        return penalty_term(kind, critic, real, fake, lambda, gen);
-      };
+  return [kind, lambda, options](const Critic& critic, const Tensor& real, const Tensor& fake,
+                                 Generator& gen) {
+    return penalty_term(kind, critic, real, fake, lambda, gen, options);
+  };
 }
 
 Tensor non_saturating_cost(const Tensor& logits_fake) {

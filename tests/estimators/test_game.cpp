@@ -121,6 +121,24 @@ TEST(GameDriver, RecordsEveryLossAndThePluggablePenalty) {
   EXPECT_EQ(plain.driver.step().penalty, (std::vector<double>{0.0, 0.0}));
 }
 
+TEST(GameDriver, ThePenaltyAdapterIsPenaltyTermWithItsOptions) {
+  SmallGame game(12);
+  const tg::est::Critic critic = [&](const tg::Tensor& x) { return game.d(x); };
+  tg::Generator draw(3);
+  const tg::Tensor real = game.ring.sample(16, draw), fake = tg::randn({16, 2}, draw);
+  const tg::est::PenaltyOptions paper{.dragan_noise = tg::est::DraganNoise::PaperGaussian,
+                                      .dragan_c = 0.1};
+  for (auto kind : {tg::est::Penalty::WganGp, tg::est::Penalty::DraganNs, tg::est::Penalty::R1}) {
+    tg::Generator a(5), b(5);
+    const double adapted = tg::est::penalty(kind, 2.0, paper)(critic, real, fake, a).item<double>();
+    const double direct =
+        tg::est::penalty_term(kind, critic, real, fake, 2.0, b, paper).item<double>();
+    EXPECT_EQ(adapted, direct) << static_cast<int>(kind);
+    EXPECT_GT(adapted, 0) << static_cast<int>(kind);
+  }
+  EXPECT_FALSE(tg::est::penalty(tg::est::Penalty::None, 1.0));
+}
+
 TEST(GameDriver, CallbacksRunEveryNStepsCountedFromTheStartOfTheRun) {
   SmallGame game(5);
   std::vector<int64_t> evaluated;

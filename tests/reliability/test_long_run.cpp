@@ -81,13 +81,18 @@ std::string penalty_name(const testing::TestParamInfo<tg::est::Penalty>& info) {
       return "GanGp";
     case tg::est::Penalty::DraganNs:
       return "DraganNs";
+    case tg::est::Penalty::R1:
+      return "R1";
+    case tg::est::Penalty::R2:
+      return "R2";
   }
   return "Unknown";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPenalty, LongRun,
                          testing::Values(tg::est::Penalty::None, tg::est::Penalty::WganGp,
-                                         tg::est::Penalty::GanGp, tg::est::Penalty::DraganNs),
+                                         tg::est::Penalty::GanGp, tg::est::Penalty::DraganNs,
+                                         tg::est::Penalty::R1, tg::est::Penalty::R2),
                          penalty_name);
 
 }  // namespace

@@ -41,8 +41,8 @@ using GeneratorLoss = std::function<Tensor(const Tensor& logits_fake)>;
 using PenaltyTerm = std::function<Tensor(const Critic& critic, const Tensor& real,
                                          const Tensor& fake, Generator& gen)>;
 
-/// tg::est::penalty_term(kind, ..., lambda, gen) as a pluggable term (empty for None).
-PenaltyTerm penalty(Penalty kind, double lambda);
+/// tg::est::penalty_term(kind, ..., lambda, gen, options) as a pluggable term (empty for None).
+PenaltyTerm penalty(Penalty kind, double lambda, const PenaltyOptions& options = {});
 /// The non-saturating generator cost, the default GeneratorLoss.
 Tensor non_saturating_cost(const Tensor& logits_fake);
 
