@@ -93,11 +93,16 @@ Tensor parzen_log_density(const Tensor& centres, const Tensor& points,
     const Tensor x = slice(points.detach(), 0, start, std::min(m, start + block));
     // ½‖x − cⱼ‖² = ½‖x‖² − (x·cⱼ − ½‖cⱼ‖²) ≥ 0; rounding can push it just below 0.
     const Tensor half_sq_dist = relu(sum(x * x, {1}, true) * 0.5 - linear(x, c, minus_half_sq_c));
+    // logsumexp_j(−hⱼ/σ²) = −h_min/σ² + log Σⱼ exp(−(hⱼ − h_min)/σ²): the shift that keeps
+    // exp from underflowing is the nearest centre's, the same for every σ, so it is taken
+    // once per block and each σ costs one scale, one exp and one sum.
+    const Tensor nearest = min(half_sq_dist, {1});
+    const Tensor excess = half_sq_dist - unsqueeze(nearest, 1);
     for (std::size_t s = 0; s < sigmas.size(); ++s) {
       const double var = sigmas[s] * sigmas[s];
       const double log_norm =
           std::log(static_cast<double>(n)) + 0.5 * d * std::log(2 * std::numbers::pi * var);
-      rows[s].push_back(logsumexp(half_sq_dist * (-1 / var), {1}) - log_norm);
+      rows[s].push_back(log(sum(exp(excess * (-1 / var)), {1})) - nearest / var - log_norm);
     }
   }
   std::vector<Tensor> per_sigma;
