@@ -65,11 +65,15 @@ def gan_step(width, batch, penalty):
         opt_d.zero_grad()
         d_loss.backward()
         opt_d.step()
-        # Generator: non-saturating cost mean softplus(-a(G(z))).
+        opt_d.zero_grad()
+        # Generator: non-saturating cost mean softplus(-a(G(z))), with D frozen as
+        # tg::est::GameDriver does (no gradient is written into D's weights).
+        d.requires_grad_(False)
         g_cost = F.softplus(-d(g(torch.randn(batch, 2)))).mean()
         opt_g.zero_grad()
         g_cost.backward()
         opt_g.step()
+        d.requires_grad_(True)
 
     return step
 

@@ -6,9 +6,10 @@
 //   gangp_mlp128_b256  the same plus the GAN-GP penalty (double backprop every step)
 //   mlp_mnist_b100     a 784→1200→1200→10 ReLU classifier, cross-entropy, batch 100
 //
-// A GAN step is one discriminator update on −V (non-saturating game, plus the penalty if
-// any) and one generator update on E softplus(−a(G(z))); every optimiser is Adam with
-// lr 1e-4, betas (0.5, 0.9).
+// A GAN step is one tg::est::GameDriver step: one discriminator update on −V
+// (non-saturating game, plus the penalty if any) and one generator update on
+// E softplus(−a(G(z))) with the discriminator frozen; every optimiser is Adam with lr 1e-4,
+// betas (0.5, 0.9).
 #include <memory>
 
 #include "tapegrad.hpp"
@@ -27,47 +28,27 @@ struct GanState {
         discriminator({2, width, width, 1}, tg::nn::Activation::ReLU, gen),
         opt_g(generator.parameters(), kAdam),
         opt_d(discriminator.parameters(), kAdam),
-        batch(batch),
-        penalty(penalty) {}
-
-  void step() {
-    // Discriminator: −V on a real and a (detached) fake batch, plus λ·GAN-GP.
-    const tg::Tensor real = ring.sample(batch, gen);
-    tg::Tensor fake;
-    {
-      tg::NoGradGuard no_grad;
-      fake = generator(tg::randn({batch, 2}, gen));
-    }
-    tg::Tensor d_loss = tg::est::discriminator_loss(discriminator(real), discriminator(fake));
-    if (penalty) {
-      const tg::est::Critic critic = [this](const tg::Tensor& x) { return discriminator(x); };
-      d_loss =
-          d_loss + tg::est::penalty_term(tg::est::Penalty::GanGp, critic, real, fake, 1.0, gen);
-    }
-    opt_d.zero_grad();
-    d_loss.backward();
-    opt_d.step();
-
-    // Generator: non-saturating cost through the discriminator.
-    tg::Tensor g_cost =
-        tg::est::generator_cost(discriminator(generator(tg::randn({batch, 2}, gen))),
-                                tg::est::GeneratorCost::NonSaturating);
-    opt_g.zero_grad();
-    g_cost.backward();
-    opt_g.step();
-  }
+        driver(
+            {generator, opt_g}, {discriminator, opt_d},
+            [this](int64_t n, tg::Generator& g) { return ring.sample(n, g); },
+            [](int64_t n, tg::Generator& g) {
+              return tg::randn({n, 2}, g);
+            },
+            gen,
+            {.batch_size = batch,
+             .penalty = tg::est::penalty(penalty ? tg::est::Penalty::GanGp : tg::est::Penalty::None,
+                                         1.0)}) {}
 
   tg::Generator gen;
   tg::data::GaussianMixture ring;
   tg::nn::MLP generator, discriminator;
   tg::optim::Adam opt_g, opt_d;
-  int64_t batch;
-  bool penalty;
+  tg::est::GameDriver driver;
 };
 
 Step gan_workload(int64_t width, int64_t batch, bool penalty) {
   auto state = std::make_shared<GanState>(width, batch, penalty);
-  return [state] { state->step(); };
+  return [state] { state->driver.step(); };
 }
 
 /// A classifier step on a fixed random batch: mean −log softmax(f(x))[label], Adam.

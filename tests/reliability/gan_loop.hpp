@@ -1,18 +1,17 @@
-// A small GAN training loop shared by the long-run memory and determinism tests:
-// 4→16→16→2 generator, 2→16→16→1 discriminator (tanh, so the penalty's double backprop
-// goes through non-trivial second derivatives), Adam on both, the non-saturating
-// generator cost and the GAN-GP penalty on the discriminator every step.
+// A small GAN training loop shared by the long-run memory and determinism tests, played by
+// tg::est::GameDriver: 4→16→16→2 generator, 2→16→16→1 discriminator (tanh, so the penalty's
+// double backprop goes through non-trivial second derivatives), Adam on both, the
+// non-saturating generator cost and a penalty (GAN-GP by default) on the discriminator.
 #pragma once
 #include <cstdint>
 
-#include "tapegrad/estimators/gan.hpp"
-#include "tapegrad/estimators/gradient_penalty.hpp"
+#include "tapegrad/estimators/game.hpp"
 #include "tapegrad/nn.hpp"
 
-namespace tg::test {
+namespace tgtest {
 
 struct GanLosses {
-  double discriminator = 0;
+  double discriminator = 0;  ///< −V plus the penalty
   double generator = 0;
 };
 
@@ -22,41 +21,37 @@ class GanLoop {
   static constexpr int64_t kNoise = 4;
   static constexpr double kLambda = 10.0;
 
-  explicit GanLoop(uint64_t seed)
+  explicit GanLoop(uint64_t seed, tg::est::Penalty penalty = tg::est::Penalty::GanGp)
       : gen_(seed),
-        generator_({kNoise, 16, 16, 2}, nn::Activation::Tanh, gen_),
-        discriminator_({2, 16, 16, 1}, nn::Activation::Tanh, gen_),
+        generator_({kNoise, 16, 16, 2}, tg::nn::Activation::Tanh, gen_),
+        discriminator_({2, 16, 16, 1}, tg::nn::Activation::Tanh, gen_),
         opt_g_(generator_.parameters(), {.lr = 1e-3, .betas = {0.5, 0.9}}),
-        opt_d_(discriminator_.parameters(), {.lr = 1e-3, .betas = {0.5, 0.9}}) {}
+        opt_d_(discriminator_.parameters(), {.lr = 1e-3, .betas = {0.5, 0.9}}),
+        driver_({generator_, opt_g_}, {discriminator_, opt_d_}, real_data,
+                [](int64_t n, tg::Generator& gen) {
+                  return tg::randn({n, kNoise}, gen);
+                },
+                gen_, {.batch_size = kBatch, .penalty = tg::est::penalty(penalty, kLambda)}) {}
 
   /// One discriminator step (with the penalty) and one generator step.
   GanLosses step() {
-    // Real data: a Gaussian blob centred at (1, -1).
-    Tensor real = randn({kBatch, 2}, gen_, kFloat32, 0.0, 0.1) +
-                  from_vector(std::vector<float>{1.f, -1.f}, {2});
-    Tensor z = randn({kBatch, kNoise}, gen_);
-    const est::Critic critic = [this](const Tensor& x) { return discriminator_(x); };
-
-    Tensor fake = generator_(z).detach();
-    Tensor d_loss = est::discriminator_loss(critic(real), critic(fake)) +
-                    est::penalty_term(est::Penalty::GanGp, critic, real, fake, kLambda, gen_);
-    opt_d_.zero_grad();
-    d_loss.backward();
-    opt_d_.step();
-
-    Tensor g_loss = est::generator_cost(critic(generator_(z)), est::GeneratorCost::NonSaturating);
-    opt_g_.zero_grad();
-    g_loss.backward();
-    opt_g_.step();
-    return {d_loss.item<double>(), g_loss.item<double>()};
+    const tg::est::StepRecord r = driver_.step();
+    return {r.discriminator_loss[0] + r.penalty[0], r.generator_loss};
   }
 
  private:
-  Generator gen_;
-  nn::MLP generator_;
-  nn::MLP discriminator_;
-  optim::Adam opt_g_;
-  optim::Adam opt_d_;
+  /// Real data: a Gaussian blob centred at (1, -1).
+  static tg::Tensor real_data(int64_t n, tg::Generator& gen) {
+    return tg::randn({n, 2}, gen, tg::kFloat32, 0.0, 0.1) +
+           tg::from_vector(std::vector<float>{1.f, -1.f}, {2});
+  }
+
+  tg::Generator gen_;
+  tg::nn::MLP generator_;
+  tg::nn::MLP discriminator_;
+  tg::optim::Adam opt_g_;
+  tg::optim::Adam opt_d_;
+  tg::est::GameDriver driver_;
 };
 
-}  // namespace tg::test
+}  // namespace tgtest

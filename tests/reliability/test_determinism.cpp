@@ -22,7 +22,7 @@ class ThreadCount {
 
 /// Both losses of every step, in order.
 std::vector<double> gan_losses(uint64_t seed, int steps) {
-  tg::test::GanLoop loop(seed);
+  tgtest::GanLoop loop(seed);
   std::vector<double> losses;
   for (int i = 0; i < steps; ++i) {
     const auto l = loop.step();

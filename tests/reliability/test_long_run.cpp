@@ -1,12 +1,14 @@
-// Long-run memory: 2,000 steps of a small GAN with a double-backprop gradient penalty free
-// their graphs (live nodes back to the baseline after every step), hold a constant set of
-// live tensor bytes, and do not grow the process's resident memory after warm-up.
+// Long-run memory: 2,000 steps of a small GAN played by tg::est::GameDriver, with each of
+// the gradient penalties (double backprop) and without one, free their graphs (live nodes
+// back to the baseline after every step), hold a constant set of live tensor bytes, and do
+// not grow the process's resident memory after warm-up.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <string>
 
 #include "gan_loop.hpp"
 
@@ -36,16 +38,18 @@ int64_t resident_bytes() {
   return resident_pages * sysconf(_SC_PAGESIZE);
 }
 
-TEST(LongRun, TwoThousandGanStepsWithAPenaltyFreeTheirGraphsAndHoldMemoryFlat) {
-  tg::test::GanLoop loop(7);
+class LongRun : public testing::TestWithParam<tg::est::Penalty> {};
+
+TEST_P(LongRun, TwoThousandDriverStepsFreeTheirGraphsAndHoldMemoryFlat) {
+  tgtest::GanLoop loop(7, GetParam());
   const int64_t nodes = tg::live_nodes();
-  const tg::test::GanLosses first = loop.step();
+  const tgtest::GanLosses first = loop.step();
   ASSERT_EQ(tg::live_nodes(), nodes) << "step 0";
   // After step 0 the Adam moments and every parameter's .grad exist: from here on the set of
   // live tensors is fixed.
   const int64_t bytes = tg::live_bytes();
   int64_t rss_after_warmup = 0, rss_peak = 0;
-  tg::test::GanLosses last = first;
+  tgtest::GanLosses last = first;
   for (int i = 1; i < kSteps; ++i) {
     last = loop.step();
     ASSERT_EQ(tg::live_nodes(), nodes) << "step " << i;
@@ -66,5 +70,29 @@ TEST(LongRun, TwoThousandGanStepsWithAPenaltyFreeTheirGraphsAndHoldMemoryFlat) {
       << "resident memory after warm-up " << rss_after_warmup << " bytes, peak " << rss_peak;
 #endif
 }
+
+std::string penalty_name(const testing::TestParamInfo<tg::est::Penalty>& info) {
+  switch (info.param) {
+    case tg::est::Penalty::None:
+      return "None";
+    case tg::est::Penalty::WganGp:
+      return "WganGp";
+    case tg::est::Penalty::GanGp:
+      return "GanGp";
+    case tg::est::Penalty::DraganNs:
+      return "DraganNs";
+    case tg::est::Penalty::R1:
+      return "R1";
+    case tg::est::Penalty::R2:
+      return "R2";
+  }
+  return "Unknown";
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryPenalty, LongRun,
+                         testing::Values(tg::est::Penalty::None, tg::est::Penalty::WganGp,
+                                         tg::est::Penalty::GanGp, tg::est::Penalty::DraganNs,
+                                         tg::est::Penalty::R1, tg::est::Penalty::R2),
+                         penalty_name);
 
 }  // namespace

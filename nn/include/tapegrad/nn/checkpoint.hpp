@@ -20,6 +20,12 @@ namespace tg::nn {
 
 void save(const Module& module, const std::string& path);
 void load(Module& module, const std::string& path);
+/// What keeps `given` from restoring `expected`: "; missing keys: ...; shape mismatch: ...;
+/// unexpected keys: ..." (each part only if non-empty), or "" if every name and shape fits.
+std::string state_mismatch(const NamedTensors& expected, const NamedTensors& given);
+/// Restores `module.state()` from named tensors, all or nothing, as `load` does from a file;
+/// `source` names where they came from in the error message.
+void load_state(Module& module, const NamedTensors& state, const std::string& source);
 void save(const optim::Optimizer& optimizer, const std::string& path);
 void load(optim::Optimizer& optimizer, const std::string& path);
 
