@@ -14,5 +14,6 @@
 #include "tapegrad/autograd/ops/loss.hpp"
 #include "tapegrad/autograd/ops/reduction.hpp"
 #include "tapegrad/autograd/ops/shape_ops.hpp"
+#include "tapegrad/autograd/parallel.hpp"
 #include "tapegrad/autograd/random.hpp"
 #include "tapegrad/autograd/tensor.hpp"
