@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "sequence_numbering.hpp"
 #include "tapegrad/autograd/engine.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
@@ -72,7 +73,9 @@ Tensor hessian_trace_loop(const BatchScalarFn& f, const Tensor& x,
   const int64_t rows = x.size(0), dims = x.size(1);
   const Tensor xin = differentiable(x);
   std::vector<Tensor> diagonal(static_cast<size_t>(dims));  // [B] per dimension
+  const detail::ParallelNumbering numbering(dims);
   tbb::parallel_for(int64_t{0}, dims, [&](int64_t d) {
+    const auto numbered = numbering.task(d);  // Note [Sequence numbers in parallel tasks]
     // Set explicitly: a TBB worker (or a thread that stole this task while waiting in a
     // kernel inside a backward pass) may have grad mode off.
     AutoGradMode on(true);
