@@ -2,3 +2,5 @@
 #pragma once
 #include "tapegrad/estimators/gan.hpp"
 #include "tapegrad/estimators/gradient_penalty.hpp"
+#include "tapegrad/estimators/energy.hpp"
+#include "tapegrad/estimators/score_matching.hpp"
