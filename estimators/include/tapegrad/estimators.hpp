@@ -4,3 +4,5 @@
 #include "tapegrad/estimators/gradient_penalty.hpp"
 #include "tapegrad/estimators/energy.hpp"
 #include "tapegrad/estimators/score_matching.hpp"
+#include "tapegrad/estimators/contrastive_divergence.hpp"
+#include "tapegrad/estimators/langevin.hpp"
