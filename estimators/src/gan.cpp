@@ -7,13 +7,25 @@
 #include "tapegrad/autograd/ops/reduction.hpp"
 
 namespace tg::est {
+namespace {
+
+void check_pair(const char* loss, const Tensor& real, const Tensor& fake) {
+  if (real.dtype() != fake.dtype())
+    throw DtypeError(fmt::format("{}: scores are {} (real) and {} (fake)", loss, name(real.dtype()),
+                                 name(fake.dtype())));
+  if (real.shape() != fake.shape())
+    throw ShapeError(fmt::format(
+        "{}: real scores are {} and fake scores are {}; expected the same shape (one score "
+        "per sample, equal batches)",
+        loss, real.shape().str(), fake.shape().str()));
+}
+
+}  // namespace
 
 // −V = E_data softplus(−a) + E_g softplus(a), since log σ(a) = −softplus(−a) and
 // log σ(−a) = −softplus(a). Both terms are stable for any logit.
 Tensor discriminator_loss(const Tensor& logits_real, const Tensor& logits_fake) {
-  if (logits_real.dtype() != logits_fake.dtype())
-    throw DtypeError(fmt::format("discriminator_loss: logits are {} (real) and {} (fake)",
-                                 name(logits_real.dtype()), name(logits_fake.dtype())));
+  check_pair("discriminator_loss", logits_real, logits_fake);
   return mean(softplus(-logits_real)) + mean(softplus(logits_fake));
 }
 
@@ -28,5 +40,12 @@ Tensor generator_cost(const Tensor& logits_fake, GeneratorCost cost) {
   }
   throw ValueError("generator_cost: unknown cost");
 }
+
+Tensor wasserstein_critic_loss(const Tensor& critic_real, const Tensor& critic_fake) {
+  check_pair("wasserstein_critic_loss", critic_real, critic_fake);
+  return mean(critic_fake) - mean(critic_real);
+}
+
+Tensor wasserstein_generator_loss(const Tensor& critic_fake) { return -mean(critic_fake); }
 
 }  // namespace tg::est

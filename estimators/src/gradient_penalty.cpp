@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "tapegrad/autograd/engine.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
@@ -57,20 +59,37 @@ Tensor interpolate(const Tensor& real, const Tensor& fake, Generator& gen) {
   return (alpha * real.detach() + (1.0 - alpha) * fake.detach()).detach();
 }
 
-Tensor dragan_points(const Tensor& real, Generator& gen, double c) {
+Tensor dragan_points(const Tensor& real, Generator& gen, double c, DraganNoise form) {
   check_batch("dragan_points", real);
   if (!(c > 0)) throw ValueError(fmt::format("dragan_points: c must be > 0, got {}", c));
   NoGradGuard points_are_data;
   Tensor x = real.detach();
-  Tensor delta = rand(x.shape(), gen, x.dtype()) * (std(x) * c);
-  Tensor alpha = rand(per_sample_shape(x), gen, x.dtype());
-  return (x + alpha * delta).detach();
+  switch (form) {
+    case DraganNoise::ReferenceUniform: {
+      Tensor delta = rand(x.shape(), gen, x.dtype()) * (std(x) * c);
+      Tensor alpha = rand(per_sample_shape(x), gen, x.dtype());
+      return (x + alpha * delta).detach();
+    }
+    case DraganNoise::PaperGaussian:
+      return (x + randn(x.shape(), gen, x.dtype(), 0.0, std::sqrt(c))).detach();
+  }
+  throw ValueError("dragan_points: unknown perturbation form");
+}
+
+// ‖g‖² through the (‖g‖ − 0)² of gradient_penalty: one double-backprop path for all
+// penalties. (‖·‖'s gradient at 0 is 0, which is also the gradient of ‖g‖² there.)
+Tensor zero_centred_penalty(const Critic& critic, const Tensor& points) {
+  return gradient_penalty(critic, points, 0.0);
 }
 
 Tensor penalty_term(Penalty kind, const Critic& critic, const Tensor& real, const Tensor& fake,
-                    double lambda, Generator& gen) {
+                    double lambda, Generator& gen, const PenaltyOptions& options) {
   if (!(lambda >= 0))
     throw ValueError(fmt::format("penalty_term: lambda must be >= 0, got {}", lambda));
+  if (real.shape() != fake.shape())
+    throw ShapeError(
+        fmt::format("penalty_term: real {} and fake {} batches must have the same shape",
+                    real.shape().str(), fake.shape().str()));
   switch (kind) {
     case Penalty::None:
       return zeros({}, real.dtype());
@@ -78,7 +97,13 @@ Tensor penalty_term(Penalty kind, const Critic& critic, const Tensor& real, cons
     case Penalty::GanGp:
       return gradient_penalty(critic, interpolate(real, fake, gen)) * lambda;
     case Penalty::DraganNs:
-      return gradient_penalty(critic, dragan_points(real, gen)) * lambda;
+      return gradient_penalty(critic,
+                              dragan_points(real, gen, options.dragan_c, options.dragan_noise)) *
+             lambda;
+    case Penalty::R1:
+      return zero_centred_penalty(critic, real) * (lambda / 2);
+    case Penalty::R2:
+      return zero_centred_penalty(critic, fake) * (lambda / 2);
   }
   throw ValueError("penalty_term: unknown penalty");
 }
