@@ -4,12 +4,15 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tapegrad/autograd.hpp"
 #include "tapegrad/autograd/parallel.hpp"
 #include "tapegrad/estimators/energy.hpp"
+#include "tapegrad/nn/optim/adam.hpp"
 
 namespace tg::test {
 
@@ -36,6 +39,78 @@ struct MlpEnergy {
     return [p = params()](const Tensor& x) { return apply(x, p); };
   }
 };
+
+/// E(x) = ½ ‖(x − μ) Pᵀ‖² per sample: a Gaussian with covariance (PᵀP)⁻¹.
+struct GaussianEbm {
+  Tensor mu, p;
+  explicit GaussianEbm(int64_t d)
+      : mu(zeros({d}, kFloat64).requires_grad_()), p(eye(d, kFloat64).requires_grad_()) {}
+  est::Energy energy() const {
+    return [mu = mu, p = p](const Tensor& x) {
+      Tensor c = matmul(x - mu, transpose(p, 0, 1));
+      return (c * c).sum({1}) * 0.5;
+    };
+  }
+  /// (PᵀP)⁻¹, row-major (D ≤ 2).
+  std::vector<double> covariance() const {
+    const auto v = p.to_vector<double>();
+    if (mu.numel() == 1) return {1 / (v[0] * v[0])};
+    const double a = v[0] * v[0] + v[2] * v[2], b = v[0] * v[1] + v[2] * v[3],
+                 c = v[1] * v[1] + v[3] * v[3], det = a * c - b * b;
+    return {c / det, -b / det, -b / det, a / det};
+  }
+};
+
+/// A training loss for an EBM on a data batch.
+using EbmLoss = std::function<Tensor(const est::Energy&, const Tensor& x, Generator& gen)>;
+
+/// Trains `ebm` (and `extra` parameters the loss uses, e.g. a log-normaliser) with Adam on
+/// fresh batches x = z Lᵀ + m (z ~ N(0, I)); returns its mean and covariance averaged
+/// over the last `average` steps.
+inline std::pair<std::vector<double>, std::vector<double>> fit_gaussian_ebm(
+    GaussianEbm& ebm, const TensorList& extra, const Tensor& l, const Tensor& m,
+    const EbmLoss& loss, int64_t batch, int steps, int average) {
+  const int64_t d = m.numel();
+  Generator gen(11);
+  TensorList params{ebm.mu, ebm.p};
+  params.insert(params.end(), extra.begin(), extra.end());
+  optim::Adam opt(params, {.lr = 0.02});
+  std::vector<double> mean(static_cast<size_t>(d)), cov(static_cast<size_t>(d * d));
+  for (int step = 0; step < steps; ++step) {
+    const Tensor x = matmul(randn({batch, d}, gen, kFloat64), transpose(l, 0, 1)) + m;
+    Tensor j = loss(ebm.energy(), x, gen);
+    opt.zero_grad();
+    j.backward();
+    opt.step();
+    if (step >= steps - average) {
+      const auto mu = ebm.mu.to_vector<double>();
+      const auto c = ebm.covariance();
+      for (size_t i = 0; i < mean.size(); ++i) mean[i] += mu[i] / average;
+      for (size_t i = 0; i < cov.size(); ++i) cov[i] += c[i] / average;
+    }
+  }
+  return {mean, cov};
+}
+
+// Tolerances: a batch of B data points estimates the mean to σᵢ/√B and a covariance entry
+// to √((ΣᵢᵢΣⱼⱼ + Σᵢⱼ²)/B); the iterate averaged over the last steps (Polyak–Juditsky) is
+// no noisier than one batch's estimate by an efficient estimator, so 5 of those standard
+// errors, times `inflation` for an estimator with a larger asymptotic variance.
+inline void expect_fits(const std::vector<double>& mean, const std::vector<double>& cov,
+                        const std::vector<double>& m, const std::vector<double>& sigma,
+                        int64_t batch, double inflation, const char* what) {
+  const size_t d = m.size();
+  for (size_t i = 0; i < d; ++i)
+    EXPECT_NEAR(mean[i], m[i], 5 * inflation * std::sqrt(sigma[i * d + i] / double(batch))) << what;
+  for (size_t i = 0; i < d; ++i)
+    for (size_t j = 0; j < d; ++j) {
+      const double se =
+          std::sqrt((sigma[i * d + i] * sigma[j * d + j] + sigma[i * d + j] * sigma[i * d + j]) /
+                    double(batch));
+      EXPECT_NEAR(cov[i * d + j], sigma[i * d + j], 5 * inflation * se)
+          << what << " cov " << i << j;
+    }
+}
 
 /// The message of the tg::Error `call` throws, or "" if it throws none.
 template <class Call>

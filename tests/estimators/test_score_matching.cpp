@@ -11,8 +11,8 @@ namespace {
 
 using tg::Tensor;
 using tg::TensorList;
-using tg::est::ScoreModel;
 using tg::TraceMethod;
+using tg::est::ScoreModel;
 using tg::test::gaussian_energy;
 using tg::test::MlpEnergy;
 
