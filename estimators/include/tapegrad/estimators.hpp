@@ -11,5 +11,6 @@
 // score matching and energy-based models (est-score)
 #include "tapegrad/estimators/contrastive_divergence.hpp"
 #include "tapegrad/estimators/energy.hpp"
+#include "tapegrad/estimators/flow_contrastive.hpp"
 #include "tapegrad/estimators/langevin.hpp"
 #include "tapegrad/estimators/score_matching.hpp"
