@@ -12,6 +12,7 @@
 #include "tapegrad/autograd.hpp"
 #include "tapegrad/autograd/parallel.hpp"
 #include "tapegrad/estimators/energy.hpp"
+#include "tapegrad/nn/module.hpp"
 #include "tapegrad/nn/optim/adam.hpp"
 
 namespace tg::test {
@@ -159,6 +160,32 @@ void expect_bit_identical_across_threads(const TensorList& params, Loss&& loss) 
   }
   ASSERT_EQ(one.size(), two.size());
   EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(double)), 0);
+}
+
+/// Central differences of loss() in every parameter of a float64 module against the
+/// gradient backward accumulates (as tests/nn/module_gradcheck.hpp does for a forward).
+inline ::testing::AssertionResult flow_gradcheck(nn::Module& m, const std::function<Tensor()>& loss,
+                                                 double eps = 1e-6) {
+  m.zero_grad();
+  loss().backward();
+  for (auto& [name, p] : m.named_parameters()) {
+    const Tensor g = p.grad();
+    for (int64_t j = 0; j < p.numel(); ++j) {
+      double* v = p.data<double>() + j;
+      const double saved = *v;
+      *v = saved + eps;
+      const double plus = loss().item<double>();
+      *v = saved - eps;
+      const double minus = loss().item<double>();
+      *v = saved;
+      const double numeric = (plus - minus) / (2 * eps);
+      const double analytic = g.defined() ? g.data<double>()[j] : 0.0;
+      if (std::abs(analytic - numeric) > 1e-6 + 1e-4 * std::abs(numeric))
+        return ::testing::AssertionFailure() << name << "[" << j << "]: backward " << analytic
+                                             << " vs finite differences " << numeric;
+    }
+  }
+  return ::testing::AssertionSuccess();
 }
 
 /// Sample mean and its standard error.

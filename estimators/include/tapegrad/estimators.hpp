@@ -14,3 +14,4 @@
 #include "tapegrad/estimators/flow_contrastive.hpp"
 #include "tapegrad/estimators/langevin.hpp"
 #include "tapegrad/estimators/score_matching.hpp"
+#include "tapegrad/estimators/variational_ebm.hpp"

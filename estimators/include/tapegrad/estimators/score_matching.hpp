@@ -39,8 +39,9 @@ struct ExactScoreMatchingOptions {
   /// Loop: the score, then D vector-Jacobian products of its graph. Replicated: one pass on
   /// x tiled D times. Same value to rounding (hessian.hpp).
   TraceMethod method = TraceMethod::Loop;
-  /// Before the trace, one backward pass (no graph) of the score of sample 0 checks that
-  /// no other sample's input reaches it; a model that mixes samples throws ValueError.
+  /// The score of sample 0 on the first two samples alone is checked not
+  /// to depend on sample 1 (a forward and two backward passes on [2, D]); a model that
+  /// mixes samples throws ValueError.
   bool check_independence = true;
   /// Mean over the batch, or the per-sample terms ([B]) with Reduction::None.
   Reduction reduction = Reduction::Mean;
