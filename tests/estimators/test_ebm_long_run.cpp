@@ -9,7 +9,9 @@
 
 #include "score_matching_helpers.hpp"
 #include "tapegrad/estimators/contrastive_divergence.hpp"
+#include "tapegrad/estimators/flow_contrastive.hpp"
 #include "tapegrad/estimators/score_matching.hpp"
+#include "tapegrad/estimators/variational_ebm.hpp"
 #include "tapegrad/nn/optim/adam.hpp"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -38,11 +40,15 @@ int64_t resident_bytes() {
   return resident_pages * sysconf(_SC_PAGESIZE);
 }
 
-/// Runs kSteps Adam steps on loss(gen) for a fresh small energy and checks memory.
+/// Runs kSteps Adam steps on loss(gen) for a fresh small energy (and `extra` parameters the
+/// loss trains too) and checks memory.
 void expect_flat_memory(const char* what,
-                        const std::function<Tensor(const tg::est::Energy&, tg::Generator&)>& loss) {
+                        const std::function<Tensor(const tg::est::Energy&, tg::Generator&)>& loss,
+                        const tg::TensorList& extra = {}) {
   const tg::test::MlpEnergy net(2, 8, 1);
-  tg::optim::Adam opt(net.params(), {.lr = 1e-3});
+  tg::TensorList params = net.params();
+  params.insert(params.end(), extra.begin(), extra.end());
+  tg::optim::Adam opt(params, {.lr = 1e-3});
   tg::Generator gen(2);
   auto step = [&] {
     Tensor l = loss(net.energy(), gen);
@@ -109,6 +115,29 @@ TEST(EbmLongRun, ContrastiveDivergenceHoldsMemoryFlatOver2000Steps) {
   expect_flat_memory("PCD-2", [&](const tg::est::Energy& e, tg::Generator& gen) {
     return tg::est::persistent_contrastive_divergence(e, data(), buffer, gen, chain);
   });
+}
+
+// The flow's and the energy's updates together: one step minimises −V (or, for the
+// variational game, the energy loss plus the sampler loss) in all parameters at once.
+TEST(EbmLongRun, FlowEstimatorsHoldMemoryFlatOver2000Steps) {
+  tg::Generator flow_gen(5);
+  tg::est::CouplingFlow flow(2, 2, flow_gen, {.hidden = {4}, .dtype = tg::kFloat64});
+  const Tensor c = tg::zeros({1}, tg::kFloat64).requires_grad_();
+  tg::TensorList extra = flow.parameters();
+  extra.push_back(c);
+  expect_flat_memory(
+      "FCE",
+      [&](const tg::est::Energy& e, tg::Generator& gen) {
+        return -tg::est::flow_contrastive_value(e, c, flow, data(), gen).value;
+      },
+      extra);
+  expect_flat_memory(
+      "variational EBM",
+      [&](const tg::est::Energy& e, tg::Generator& gen) {
+        auto l = tg::est::variational_ebm_losses(e, flow, data(), gen);
+        return l.energy_loss + l.sampler_loss;
+      },
+      flow.parameters());
 }
 
 }  // namespace
