@@ -1,6 +1,7 @@
 // Adversarial EBM training with a variational flow sampler: the bound's closed forms on a
 // Gaussian energy (tight when the flow is the model, above the log-likelihood otherwise),
-// the energy step as CD with the flow's samples, gradients, determinism, bad input.
+// the energy step as CD with the flow's samples, gradients, determinism, bad input, and the
+// game fitting a 2-D Gaussian.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -102,3 +103,30 @@ TEST(VariationalEbm, BitIdenticalAtOneAndTwoThreadsAndBadInputIsNamed) {
 }
 
 }  // namespace
+
+// The game on 2-D Gaussian data: each step three flow updates on the sampler loss, then one
+// energy update on the energy loss with the flow's samples. Affine couplings represent the
+// Gaussian exactly, so at the equilibrium q = p_θ = p_data and the energy's step is the
+// maximum-likelihood one; the fitted moments get the tolerances of the CD tests
+// (tg::test::expect_fits).
+TEST(VariationalEbm, TheGameFitsATwoDimensionalGaussian) {
+  constexpr int kFlowSteps = 3;                         // keep q close to p_θ between energy steps
+  const double l10 = 0.5, l11 = std::sqrt(0.8 - 0.25);  // Σ = L Lᵀ = [[1, 0.5], [0.5, 0.8]]
+  const Tensor l = tg::from_vector(std::vector<double>{1, 0, l10, l11}, {2, 2});
+  const Tensor m = tg::from_vector(std::vector<double>{1, -1}, {2});
+  tg::Generator flow_gen(20);
+  tg::est::CouplingFlow flow(2, 2, flow_gen, {.hidden = {16}, .dtype = tg::kFloat64});
+  tg::optim::Adam opt_flow(flow.parameters(), {.lr = 0.01});
+  tg::test::GaussianEbm ebm(2);
+  tg::test::EbmLoss loss = [&](const tg::est::Energy& e, const Tensor& x, tg::Generator& gen) {
+    for (int k = 0; k < kFlowSteps; ++k) {
+      auto sampler = tg::est::variational_ebm_losses(e, flow, x, gen).sampler_loss;
+      opt_flow.zero_grad();
+      sampler.backward();
+      opt_flow.step();
+    }
+    return tg::est::variational_ebm_losses(e, flow, x, gen).energy_loss;
+  };
+  auto [mean, cov] = tg::test::fit_gaussian_ebm(ebm, {}, l, m, loss, 256, 400, 100);
+  tg::test::expect_fits(mean, cov, {1, -1}, {1, 0.5, 0.5, 0.8}, 256, 1.0, "variational EBM");
+}
