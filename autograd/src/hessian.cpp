@@ -30,8 +30,9 @@ std::string shape_or_undefined(const Tensor& t) {
 }
 
 void check_input(const char* op, const Tensor& x) {
-  if (!x.defined() || x.dim() != 2)
-    throw ShapeError(fmt::format("{}: x must be [B, D], got {}", op, shape_or_undefined(x)));
+  if (!x.defined() || x.dim() != 2 || x.size(1) == 0)
+    throw ShapeError(
+        fmt::format("{}: x must be [B, D] with D > 0, got {}", op, shape_or_undefined(x)));
   if (!x.requires_grad())  // as tg::grad does for an input
     throw GraphError(
         fmt::format("{}: x (shape {}) does not require grad; call requires_grad_() on it before "
