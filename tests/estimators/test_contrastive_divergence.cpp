@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include <memory>
-#include "score_matching_helpers.hpp"
+#include "ebm_test_helpers.hpp"
 #include "tapegrad/estimators/contrastive_divergence.hpp"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <functional>
 
-#include "score_matching_helpers.hpp"
+#include "ebm_test_helpers.hpp"
 #include "tapegrad/estimators/contrastive_divergence.hpp"
 #include "tapegrad/estimators/flow_contrastive.hpp"
 #include "tapegrad/estimators/score_matching.hpp"

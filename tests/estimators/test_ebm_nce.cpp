@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "score_matching_helpers.hpp"
+#include "ebm_test_helpers.hpp"
 #include "tapegrad/estimators/gaussian.hpp"
 #include "tapegrad/estimators/nce.hpp"
 

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "score_matching_helpers.hpp"
+#include "ebm_test_helpers.hpp"
 #include "tapegrad/estimators/flow_contrastive.hpp"
 #include "tapegrad/estimators/nce.hpp"
 

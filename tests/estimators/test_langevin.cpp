@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "score_matching_helpers.hpp"
+#include "ebm_test_helpers.hpp"
 #include "tapegrad/estimators/langevin.hpp"
 
 namespace {

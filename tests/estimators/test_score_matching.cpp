@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "score_matching_helpers.hpp"
+#include "ebm_test_helpers.hpp"
 #include "tapegrad/estimators/score_matching.hpp"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "score_matching_helpers.hpp"
+#include "ebm_test_helpers.hpp"
 #include "tapegrad/estimators/contrastive_divergence.hpp"
 #include "tapegrad/estimators/variational_ebm.hpp"
 

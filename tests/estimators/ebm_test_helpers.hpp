@@ -1,4 +1,4 @@
-// Small models and helpers shared by the score-matching and EBM tests.
+// Small models and helpers shared by the score-matching and energy-based-model tests.
 #pragma once
 #include <gtest/gtest.h>
 
