@@ -247,13 +247,15 @@ class ThreadCount {
   ThreadCount& operator=(const ThreadCount&) = delete;
 };
 
-/// The parameter gradients of the exact score-matching loss of an MLP energy, with the
-/// trace from `trace` (create_graph), flattened; float32, so rounding shows in the last bits.
+/// The parameter gradients of the trace of an MLP energy's Hessian (create_graph),
+/// flattened; float32, so rounding shows in the last bits. B = 128 and D = 16 make the
+/// tasks long enough that both threads take some (with smaller ones the calling thread
+/// often finishes them all before the worker wakes, and the test would pass unfixed).
 std::vector<float> score_matching_gradients(bool loop) {
   tg::Generator gen(31);
-  const Tensor x = tg::randn({32, 8}, gen).requires_grad_();
-  Tensor w1 = (tg::randn({8, 32}, gen) * 0.3).detach().requires_grad_();
-  Tensor w2 = (tg::randn({32, 1}, gen) * 0.3).detach().requires_grad_();
+  const Tensor x = tg::randn({128, 16}, gen).requires_grad_();
+  Tensor w1 = (tg::randn({16, 64}, gen) * 0.3).detach().requires_grad_();
+  Tensor w2 = (tg::randn({64, 1}, gen) * 0.3).detach().requires_grad_();
   tg::BatchScalarFn log_p = [&](const Tensor& v) {
     return tg::matmul(tg::softplus(tg::matmul(v, w1)), w2).reshape({v.size(0)});
   };

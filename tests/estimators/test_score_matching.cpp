@@ -301,9 +301,10 @@ TEST(ScoreMatching, DenoisingLadderHasTheSigmaSquaredWeighting) {
 }
 
 TEST(ScoreMatching, EstimatorsAreBitIdenticalAtOneAndTwoThreads) {
-  const MlpEnergy net(4, 16, 19);
+  // Tasks large enough that both threads take some (see test_hessian.cpp).
+  const MlpEnergy net(16, 64, 19);
   tg::Generator data_gen(20);
-  const Tensor x = tg::randn({16, 4}, data_gen, tg::kFloat64);
+  const Tensor x = tg::randn({128, 16}, data_gen, tg::kFloat64);
   const ScoreModel model = ScoreModel::energy(net.energy());
   for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated})
     tg::test::expect_bit_identical_across_threads(
