@@ -22,13 +22,13 @@ ADAM = dict(lr=1e-4, betas=(0.5, 0.9))
 RUNS = 15
 
 
-def mlp(sizes):
-    """Linear, ReLU, ..., Linear (tg::nn::MLP with Activation::ReLU)."""
+def mlp(sizes, activation=torch.nn.ReLU):
+    """Linear, activation, ..., Linear (tg::nn::MLP with Activation::ReLU by default)."""
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
         if i + 2 < len(sizes):
-            layers.append(torch.nn.ReLU())
+            layers.append(activation())
     return torch.nn.Sequential(*layers)
 
 
@@ -95,12 +95,43 @@ def mlp_mnist_step():
     return step
 
 
+def sm_exact_step(dim, batched):
+    """Exact score matching (bench/workload_score_matching.cpp): energy MLP D→128→128→1 with
+    softplus, batch 128, Adam lr 1e-3, J = mean(½‖s‖² + tr ∇s), s = ∇ₓ log p = −∇ₓE. The
+    trace by a loop of D autograd.grad calls on the columns of s, or by one call with
+    is_grads_batched=True (vmap over the D one-hot cotangents)."""
+    energy = mlp([dim, 128, 128, 1], torch.nn.Softplus)
+    opt = torch.optim.Adam(energy.parameters(), lr=1e-3)
+    x0 = torch.randn(128, dim)
+    eye = torch.eye(dim).unsqueeze(1).expand(dim, 128, dim)  # cotangent k: e_k in every row
+
+    def step():
+        x = x0.detach().requires_grad_()
+        s, = torch.autograd.grad(-energy(x).sum(), x, create_graph=True)
+        if batched:
+            h, = torch.autograd.grad(s, x, grad_outputs=eye, is_grads_batched=True,
+                                     create_graph=True)  # [D, B, D]
+            trace = torch.diagonal(h, dim1=0, dim2=2).sum(1)
+        else:
+            trace = sum(torch.autograd.grad(s[:, k].sum(), x, create_graph=True)[0][:, k]
+                        for k in range(dim))
+        loss = (0.5 * (s * s).sum(1) + trace).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
 WORKLOADS = {
     "gan_mlp32_b64": lambda: gan_step(32, 64, False),
     "gan_mlp128_b256": lambda: gan_step(128, 256, False),
     "gangp_mlp128_b256": lambda: gan_step(128, 256, True),
     "mlp_mnist_b100": mlp_mnist_step,
 }
+for _d in (2, 16, 64):
+    WORKLOADS[f"sm_exact_grad_loop_d{_d}"] = lambda d=_d: sm_exact_step(d, False)
+    WORKLOADS[f"sm_exact_batched_d{_d}"] = lambda d=_d: sm_exact_step(d, True)
 
 
 def main():

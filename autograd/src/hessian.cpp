@@ -1,16 +1,19 @@
-// Exact per-sample Hessian trace, two ways (see hessian.hpp for the cost model).
+// Exact per-sample Jacobian traces, two ways (see hessian.hpp for the cost model).
 //
-// Both rest on one identity. With g = ∂(Σ_b f_b)/∂x (shape [B, D]; row b is ∇f_b because
-// samples are independent) and a cotangent E of shape [B, D],
+// Both rest on one identity. For a field s = s(x) of shape [B, D] whose row b depends on
+// row b of x only, and a cotangent E of shape [B, D],
 //
-//   h = ∂<E, g>/∂x   has   h[b, i] = Σ_j E[b, j] ∂²f_b/∂x_bj∂x_bi,
+//   h = ∂<E, s>/∂x   has   h[b, i] = Σ_j E[b, j] ∂s_bj/∂x_bi,
 //
-// so with E = e_d in every row, h[b, d] = ∂²f_b/∂x_bd², and Σ_i h[b, i] E[b, i] picks it.
+// so with E = e_d in every row, h[b, d] = ∂s_bd/∂x_bd: the loop keeps column d of one
+// such product per d; the replicated form gives replica k the cotangent e_k and picks
+// Σ_i h[r, i] E[r, i] per row.
 #include "tapegrad/autograd/hessian.hpp"
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "sequence_numbering.hpp"
 #include "tapegrad/autograd/engine.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
@@ -22,17 +25,26 @@
 namespace tg {
 namespace {
 
-void check_input(const char* op, const Tensor& x) {
-  if (!x.defined() || x.dim() != 2)
-    throw ShapeError(fmt::format("{}: x must be [B, D], got {}", op,
-                                 x.defined() ? x.shape().str() : "an undefined tensor"));
+std::string shape_or_undefined(const Tensor& t) {
+  return t.defined() ? t.shape().str() : "an undefined tensor";
 }
 
-void check_output(const char* op, const Tensor& x, const Tensor& y, int64_t rows) {
-  if (!y.defined() || y.shape() != Shape{rows})
-    throw ShapeError(fmt::format("{}: f must map [B, D] to [B]; for x of shape {} it returned {}",
-                                 op, x.shape().str(),
-                                 y.defined() ? y.shape().str() : "an undefined tensor"));
+void check_input(const char* op, const Tensor& x) {
+  if (!x.defined() || x.dim() != 2 || x.size(1) == 0)
+    throw ShapeError(
+        fmt::format("{}: x must be [B, D] with D > 0, got {}", op, shape_or_undefined(x)));
+  if (!x.requires_grad())  // as tg::grad does for an input
+    throw GraphError(
+        fmt::format("{}: x (shape {}) does not require grad; call requires_grad_() on it before "
+                    "computing the field from it",
+                    op, x.shape().str()));
+}
+
+void check_field(const char* op, const Tensor& x, const Tensor& s) {
+  if (!s.defined() || s.shape() != x.shape())
+    throw ShapeError(
+        fmt::format("{}: the field must map [B, D] to [B, D]; for x of shape {} it is {}", op,
+                    x.shape().str(), shape_or_undefined(s)));
 }
 
 /// A [rows, D] cotangent whose row r is the one-hot vector e_{column(r)}.
@@ -46,62 +58,119 @@ Tensor one_hot_rows(int64_t rows, int64_t d, Dtype dtype, Column column) {
   return e;
 }
 
-/// Σ_i h[r, i] e[r, i] per row r, where h = ∂<e, ∂Σy/∂x>/∂x: the diagonal entries of the
-/// per-row Hessians that `e` selects. Undefined gradients (f linear in x, or not
-/// depending on it) mean a zero Hessian.
-Tensor selected_diagonal(const Tensor& y, const Tensor& x, const Tensor& e, bool create_graph) {
-  Tensor g = grad({sum(y)}, {x}, {.create_graph = true, .allow_unused = true})[0];
-  if (!g.defined() || !g.requires_grad()) return zeros({x.size(0)}, x.dtype());
-  Tensor h =
-      grad({g}, {x}, {.grad_outputs = {e}, .create_graph = create_graph, .allow_unused = true})[0];
-  if (!h.defined()) return zeros({x.size(0)}, x.dtype());
-  return sum(h * e, {1});
+/// The result of a trace function: recorded only if asked for.
+FieldAndTrace finish(Tensor field, Tensor trace, bool create_graph) {
+  if (create_graph) return {std::move(field), std::move(trace)};
+  return {field.detach(), trace.detach()};
 }
 
-/// The tensor to differentiate against: x itself if it is in a graph (so the trace is
-/// differentiable w.r.t. x too), else a fresh leaf on x's values.
-Tensor differentiable(const Tensor& x) {
-  return x.requires_grad() ? x : x.detach().requires_grad_();
+/// A field recorded at x under grad mode, whatever mode the caller is in.
+Tensor record_field(const char* op, const BatchFieldFn& field, const Tensor& x) {
+  AutoGradMode on(true);
+  Tensor s = field(x);
+  check_field(op, x, s);
+  return s;
 }
 
-}  // namespace
-
-Tensor hessian_trace_loop(const BatchScalarFn& f, const Tensor& x,
-                          const HessianTraceOptions& options) {
-  check_input("hessian_trace_loop", x);
-  const int64_t rows = x.size(0), dims = x.size(1);
-  const Tensor xin = differentiable(x);
-  std::vector<Tensor> diagonal(static_cast<size_t>(dims));  // [B] per dimension
-  tbb::parallel_for(int64_t{0}, dims, [&](int64_t d) {
-    // Set explicitly: a TBB worker (or a thread that stole this task while waiting in a
-    // kernel inside a backward pass) may have grad mode off.
-    AutoGradMode on(true);
-    Tensor y = f(xin);
-    check_output("hessian_trace_loop", x, y, rows);
-    Tensor e = one_hot_rows(rows, dims, x.dtype(), [d](int64_t) { return d; });
-    diagonal[static_cast<size_t>(d)] =
-        selected_diagonal(y, xin, e, options.create_graph).reshape({rows, 1});
-  });
-  AutoGradMode mode(options.create_graph);
-  Tensor trace = sum(cat(diagonal, 1), {1});
-  return options.create_graph ? trace : trace.detach();
+/// x ↦ ∇ₓ Σ_b f(x)_b, recorded: row b is ∇f_b because samples are independent. A gradient
+/// that is undefined (f does not depend on x) is zero.
+BatchFieldFn gradient_field(const char* op, const BatchScalarFn& f) {
+  return [op, &f](const Tensor& x) {
+    Tensor y = f(x);
+    if (!y.defined() || y.shape() != Shape{x.size(0)})
+      throw ShapeError(fmt::format("{}: f must map [B, D] to [B]; for x of shape {} it returned {}",
+                                   op, x.shape().str(), shape_or_undefined(y)));
+    Tensor g = grad({sum(y)}, {x}, {.create_graph = true, .allow_unused = true})[0];
+    return g.defined() ? g : zeros_like(x);
+  };
 }
 
-Tensor hessian_trace_replicated(const BatchScalarFn& f, const Tensor& x,
-                                const HessianTraceOptions& options) {
-  check_input("hessian_trace_replicated", x);
+FieldAndTrace replicated(const char* op, const BatchFieldFn& field, const Tensor& x,
+                         const HessianTraceOptions& options) {
+  check_input(op, x);
   const int64_t rows = x.size(0), dims = x.size(1);
   AutoGradMode on(true);
   // Replica k (rows k·B .. k·B + B − 1) is x again and gets the cotangent e_k.
   Tensor xr = repeat(x, {dims, 1});
-  if (!xr.requires_grad()) xr.requires_grad_();
-  Tensor y = f(xr);
-  check_output("hessian_trace_replicated", xr, y, dims * rows);
+  Tensor sr = record_field(op, field, xr);
+  Tensor s = slice(sr, 0, 0, rows);
+  if (!sr.requires_grad()) return finish(s, zeros({rows}, x.dtype()), options.create_graph);
   Tensor e = one_hot_rows(dims * rows, dims, x.dtype(), [rows](int64_t r) { return r / rows; });
-  Tensor diagonal = selected_diagonal(y, xr, e, options.create_graph);  // [D·B]
+  // Retained: replica 0 of the field is handed back, and may be differentiated later.
+  Tensor h = grad({sr}, {xr},
+                  {.grad_outputs = {e},
+                   .retain_graph = true,
+                   .create_graph = options.create_graph,
+                   .allow_unused = true})[0];
   AutoGradMode mode(options.create_graph);
-  Tensor trace = sum(diagonal.reshape({dims, rows}), {0});
+  Tensor trace =
+      h.defined() ? sum(sum(h * e, {1}).reshape({dims, rows}), {0}) : zeros({rows}, x.dtype());
+  return finish(s, trace, options.create_graph);
+}
+
+}  // namespace
+
+Tensor jacobian_trace(const Tensor& s, const Tensor& x, const HessianTraceOptions& options) {
+  check_input("jacobian_trace", x);
+  check_field("jacobian_trace", x, s);
+  const int64_t rows = x.size(0), dims = x.size(1);
+  if (!s.requires_grad()) return zeros({rows}, x.dtype());
+  std::vector<Tensor> columns(static_cast<size_t>(dims));  // [B, 1] per dimension
+  // The products share s's graph (a node may run in several passes at once, Note [Grad mode
+  // is thread-local]); with create_graph each records its own graph, numbered per task.
+  const detail::ParallelNumbering numbering(dims);
+  tbb::parallel_for(int64_t{0}, dims, [&](int64_t d) {
+    const auto numbered = numbering.task(d);  // Note [Sequence numbers in parallel tasks]
+    Tensor e = one_hot_rows(rows, dims, x.dtype(), [d](int64_t) { return d; });
+    Tensor h = grad({s}, {x},
+                    {.grad_outputs = {e},
+                     .retain_graph = true,
+                     .create_graph = options.create_graph,
+                     .allow_unused = true})[0];
+    // Set explicitly: a TBB worker may have grad mode off.
+    AutoGradMode mode(options.create_graph);
+    columns[static_cast<size_t>(d)] =
+        h.defined() ? slice(h, 1, d, d + 1) : zeros({rows, 1}, x.dtype());
+  });
+  // Summed in dimension order, whatever order the tasks finished in.
+  AutoGradMode mode(options.create_graph);
+  Tensor trace = sum(cat(columns, 1), {1});
   return options.create_graph ? trace : trace.detach();
+}
+
+namespace {
+
+FieldAndTrace field_and_trace(const char* op, const BatchFieldFn& field, const Tensor& x,
+                              TraceMethod method, const HessianTraceOptions& options) {
+  if (method == TraceMethod::Replicated) return replicated(op, field, x, options);
+  check_input(op, x);
+  Tensor s = record_field(op, field, x);
+  return finish(s, jacobian_trace(s, x, options), options.create_graph);
+}
+
+}  // namespace
+
+FieldAndTrace field_and_jacobian_trace(const BatchFieldFn& field, const Tensor& x,
+                                       TraceMethod method, const HessianTraceOptions& options) {
+  return field_and_trace("field_and_jacobian_trace", field, x, method, options);
+}
+
+FieldAndTrace gradient_and_hessian_trace(const BatchScalarFn& f, const Tensor& x,
+                                         TraceMethod method, const HessianTraceOptions& options) {
+  const char* op = "gradient_and_hessian_trace";
+  return field_and_trace(op, gradient_field(op, f), x, method, options);
+}
+
+Tensor hessian_trace_loop(const BatchScalarFn& f, const Tensor& x,
+                          const HessianTraceOptions& options) {
+  const char* op = "hessian_trace_loop";
+  return field_and_trace(op, gradient_field(op, f), x, TraceMethod::Loop, options).trace;
+}
+
+Tensor hessian_trace_replicated(const BatchScalarFn& f, const Tensor& x,
+                                const HessianTraceOptions& options) {
+  const char* op = "hessian_trace_replicated";
+  return field_and_trace(op, gradient_field(op, f), x, TraceMethod::Replicated, options).trace;
 }
 
 }  // namespace tg

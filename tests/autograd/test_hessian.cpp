@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "tapegrad/autograd.hpp"
+#include "tapegrad/autograd/parallel.hpp"
 
 namespace {
 
@@ -108,7 +110,7 @@ class HessianUtility : public ::testing::TestWithParam<int> {};
 TEST_P(HessianUtility, BothMethodsMatchTheClosedFormAndEachOther) {
   const int which = GetParam();
   const Tensor a = matrix_a();
-  const Tensor x = sample({kB, kD}, 10 + static_cast<uint64_t>(which));
+  const Tensor x = sample({kB, kD}, 10 + static_cast<uint64_t>(which)).requires_grad_();
   tg::BatchScalarFn f = [&](const Tensor& v) {
     return which == 0 ? quadratic(v, a) : which == 1 ? log_cosh(v) : norm4(v);
   };
@@ -137,7 +139,7 @@ Tensor mlp_energy(const Tensor& x, const Tensor& w1, const Tensor& w2) {  // [B,
 TEST(Hessian, MethodsAgreeOnAnMlpInFloat32AndFloat64) {
   for (tg::Dtype dt : {tg::kFloat64, tg::kFloat32}) {
     tg::Generator gen(9);
-    Tensor x = tg::randn({kB, kD}, gen, dt);
+    Tensor x = tg::randn({kB, kD}, gen, dt).requires_grad_();
     Tensor w1 = tg::randn({kD, 7}, gen, dt);
     Tensor w2 = tg::randn({7, 1}, gen, dt);
     tg::BatchScalarFn f = [&](const Tensor& v) { return mlp_energy(v, w1, w2); };
@@ -160,7 +162,7 @@ TEST(Hessian, MethodsAgreeOnAnMlpInFloat32AndFloat64) {
 TEST(Hessian, TraceIsDifferentiableWithRespectToParameters) {
   // Σ_b tr ∇²(½ xᵀ A x) = B · tr A, so d/dA = B · I.
   Tensor a = matrix_a().requires_grad_();
-  const Tensor x = sample({kB, kD}, 4);
+  const Tensor x = sample({kB, kD}, 4).requires_grad_();
   tg::BatchScalarFn f = [&](const Tensor& v) { return quadratic(v, a); };
   for (bool loop : {true, false}) {
     Tensor t = loop ? tg::hessian_trace_loop(f, x, {.create_graph = true})
@@ -176,7 +178,7 @@ TEST(Hessian, TraceIsDifferentiableWithRespectToParameters) {
 
 TEST(Hessian, TraceOfAnMlpPassesGradcheckInItsParameters) {
   tg::Generator gen(21);
-  const Tensor x = tg::randn({3, 3}, gen, tg::kFloat64);
+  const Tensor x = tg::randn({3, 3}, gen, tg::kFloat64).requires_grad_();
   Tensor w1 = tg::randn({3, 4}, gen, tg::kFloat64).requires_grad_();
   Tensor w2 = tg::randn({4, 1}, gen, tg::kFloat64).requires_grad_();
   for (bool loop : {true, false}) {
@@ -205,18 +207,19 @@ TEST(Hessian, TraceIsDifferentiableWithRespectToX) {
 TEST(Hessian, LinearFunctionsHaveZeroTrace) {
   const Tensor w = sample({kD, 1}, 8);
   tg::BatchScalarFn f = [&](const Tensor& v) { return tg::matmul(v, w).reshape({v.size(0)}); };
-  const Tensor x = sample({kB, kD}, 9);
+  const Tensor x = sample({kB, kD}, 9).requires_grad_();
   for (double v : tg::hessian_trace_loop(f, x).to_vector<double>()) EXPECT_EQ(v, 0.0);
   for (double v : tg::hessian_trace_replicated(f, x).to_vector<double>()) EXPECT_EQ(v, 0.0);
 }
 
 TEST(Hessian, BadShapesThrow) {
   tg::BatchScalarFn keeps_dim = [](const Tensor& v) { return (v * v).sum({1}, true); };
-  const Tensor x = sample({kB, kD}, 1);
+  const Tensor x = sample({kB, kD}, 1).requires_grad_();
   EXPECT_THROW(tg::hessian_trace_loop(keeps_dim, x), tg::ShapeError);
   EXPECT_THROW(tg::hessian_trace_replicated(keeps_dim, x), tg::ShapeError);
-  EXPECT_THROW(tg::hessian_trace_loop(norm4, sample({kD}, 1)), tg::ShapeError);
-  EXPECT_THROW(tg::hessian_trace_replicated(norm4, sample({2, 2, 2}, 1)), tg::ShapeError);
+  EXPECT_THROW(tg::hessian_trace_loop(norm4, sample({kD}, 1).requires_grad_()), tg::ShapeError);
+  EXPECT_THROW(tg::hessian_trace_replicated(norm4, sample({2, 2, 2}, 1).requires_grad_()),
+               tg::ShapeError);
 }
 
 TEST(Hessian, NoGraphIsLeftBehind) {
@@ -224,11 +227,147 @@ TEST(Hessian, NoGraphIsLeftBehind) {
   {
     Tensor w = sample({kD, 1}, 3).requires_grad_();
     tg::BatchScalarFn f = [&](const Tensor& v) { return norm4(tg::matmul(v, w) * v); };
-    Tensor t = tg::hessian_trace_loop(f, sample({kB, kD}, 2), {.create_graph = true});
+    Tensor t =
+        tg::hessian_trace_loop(f, sample({kB, kD}, 2).requires_grad_(), {.create_graph = true});
     tg::grad({t.sum()}, {w});
-    tg::hessian_trace_replicated(f, sample({kB, kD}, 2));
+    tg::hessian_trace_replicated(f, sample({kB, kD}, 2).requires_grad_());
   }
   EXPECT_EQ(tg::live_nodes(), nodes);
 }
 
 }  // namespace
+
+/// Limits the kernels (and the loop form's parallel tasks) to `n` threads for the guard's
+/// lifetime.
+class ThreadCount {
+ public:
+  explicit ThreadCount(int n) { tg::set_num_threads(n); }
+  ~ThreadCount() { tg::set_num_threads(0); }
+  ThreadCount(const ThreadCount&) = delete;
+  ThreadCount& operator=(const ThreadCount&) = delete;
+};
+
+/// The parameter gradients of the trace of an MLP energy's Hessian (create_graph),
+/// flattened; float32, so rounding shows in the last bits. B = 128 and D = 16 make the
+/// tasks long enough that both threads take some (with smaller ones the calling thread
+/// often finishes them all before the worker wakes, and the test would pass unfixed).
+std::vector<float> score_matching_gradients(bool loop) {
+  tg::Generator gen(31);
+  const Tensor x = tg::randn({128, 16}, gen).requires_grad_();
+  Tensor w1 = (tg::randn({16, 64}, gen) * 0.3).detach().requires_grad_();
+  Tensor w2 = (tg::randn({64, 1}, gen) * 0.3).detach().requires_grad_();
+  tg::BatchScalarFn log_p = [&](const Tensor& v) {
+    return tg::matmul(tg::softplus(tg::matmul(v, w1)), w2).reshape({v.size(0)});
+  };
+  Tensor trace = loop ? tg::hessian_trace_loop(log_p, x, {.create_graph = true})
+                      : tg::hessian_trace_replicated(log_p, x, {.create_graph = true});
+  trace.mean().backward();
+  std::vector<float> flat = w1.grad().to_vector<float>();
+  const auto g2 = w2.grad().to_vector<float>();
+  flat.insert(flat.end(), g2.begin(), g2.end());
+  return flat;
+}
+
+// docs/reliability.md: same seed and thread count, same bits. The loop form builds its
+// per-dimension graphs on TBB worker threads (Note [Sequence numbers in parallel tasks]).
+TEST(Hessian, TraceGradientsAreBitIdenticalOverRunsAtTwoThreadsAndEqualOneThreads) {
+  std::vector<float> at_one;
+  {
+    ThreadCount one(1);
+    at_one = score_matching_gradients(true);
+  }
+  ThreadCount two(2);
+  for (int run = 0; run < 20; ++run) {
+    const std::vector<float> g = score_matching_gradients(true);
+    ASSERT_EQ(g.size(), at_one.size());
+    ASSERT_EQ(std::memcmp(g.data(), at_one.data(), g.size() * sizeof(float)), 0) << "run " << run;
+  }
+}
+
+// A field that is not a gradient: s(x) = tanh(x A), so ∂s_j/∂x_j = A_jj (1 − s_j²) and
+// tr ∇ₓ s = Σ_j A_jj (1 − s_j²) per sample.
+TEST(Hessian, JacobianTraceOfAFieldMatchesTheClosedFormBothWays) {
+  const Tensor a = matrix_a();
+  Tensor x = sample({kB, kD}, 12).requires_grad_();
+  tg::BatchFieldFn field = [&](const Tensor& v) { return tg::tanh(tg::matmul(v, a)); };
+  const Tensor s = field(x);
+  const auto sv = s.to_vector<double>(), av = a.to_vector<double>();
+  const Tensor given = tg::jacobian_trace(s, x);
+  const auto loop = tg::field_and_jacobian_trace(field, x, tg::TraceMethod::Loop);
+  const auto rep = tg::field_and_jacobian_trace(field, x, tg::TraceMethod::Replicated);
+  for (const Tensor& f : {loop.field, rep.field}) EXPECT_EQ(f.to_vector<double>(), sv);
+  for (int64_t b = 0; b < kB; ++b) {
+    double expected = 0;
+    for (int64_t j = 0; j < kD; ++j) {
+      const double sj = sv[static_cast<size_t>(b * kD + j)];
+      expected += av[static_cast<size_t>(j * kD + j)] * (1 - sj * sj);
+    }
+    for (const Tensor& t : {given, loop.trace, rep.trace})
+      EXPECT_NEAR(t.to_vector<double>()[static_cast<size_t>(b)], expected, 1e-12) << b;
+  }
+}
+
+// The score handed back is ∇ₓ f itself, in the graph, so a loss can use it without another
+// forward pass; and jacobian_trace leaves the graph of s usable.
+TEST(Hessian, GradientAndHessianTraceHandBackTheGradientInTheGraph) {
+  tg::Generator gen(14);
+  Tensor x = tg::randn({kB, kD}, gen, tg::kFloat64).requires_grad_();
+  Tensor w1 = tg::randn({kD, 6}, gen, tg::kFloat64).requires_grad_();
+  Tensor w2 = tg::randn({6, 1}, gen, tg::kFloat64).requires_grad_();
+  tg::BatchScalarFn f = [&](const Tensor& v) { return mlp_energy(v, w1, w2); };
+  const auto expected = tg::grad({f(x).sum()}, {x})[0].to_vector<double>();
+  std::vector<std::vector<double>> grads;  // d(½‖s‖² + tr)/dw1, per method
+  for (auto method : {tg::TraceMethod::Loop, tg::TraceMethod::Replicated}) {
+    auto [s, trace] = tg::gradient_and_hessian_trace(f, x, method, {.create_graph = true});
+    const auto sv = s.to_vector<double>();
+    for (size_t i = 0; i < sv.size(); ++i) EXPECT_NEAR(sv[i], expected[i], 1e-13);
+    ASSERT_TRUE(s.requires_grad());
+    grads.push_back(tg::grad({((s * s).sum() * 0.5 + trace.sum())}, {w1})[0].to_vector<double>());
+  }
+  for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_NEAR(grads[0][i], grads[1][i], 1e-12);
+  Tensor s = tg::grad({f(x).sum()}, {x}, {.create_graph = true})[0];
+  tg::jacobian_trace(s, x);
+  EXPECT_NO_THROW(tg::grad({s.sum()}, {w2}));  // saved values not freed
+}
+
+TEST(Hessian, XThatDoesNotRequireGradThrowsLikeGrad) {
+  const Tensor x = sample({kB, kD}, 1);
+  auto message = [](auto&& call) {
+    try {
+      call();
+    } catch (const tg::GraphError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no GraphError");
+  };
+  const std::string loop = message([&] { tg::hessian_trace_loop(norm4, x); });
+  EXPECT_NE(loop.find("hessian_trace_loop: x (shape [4, 5]) does not require grad"),
+            std::string::npos)
+      << loop;
+  const std::string rep = message([&] { tg::hessian_trace_replicated(norm4, x); });
+  EXPECT_NE(rep.find("hessian_trace_replicated: x (shape [4, 5]) does not require grad"),
+            std::string::npos)
+      << rep;
+  const std::string given = message([&] { tg::jacobian_trace(x * 2.0, x); });
+  EXPECT_NE(given.find("jacobian_trace: x (shape [4, 5])"), std::string::npos) << given;
+}
+
+TEST(Hessian, AFieldOfTheWrongShapeThrowsNamingBothShapes) {
+  Tensor x = sample({kB, kD}, 1).requires_grad_();
+  tg::BatchFieldFn per_sample_sum = [](const Tensor& v) { return v.sum({1}); };
+  for (auto method : {tg::TraceMethod::Loop, tg::TraceMethod::Replicated}) {
+    try {
+      tg::field_and_jacobian_trace(per_sample_sum, x, method);
+      ADD_FAILURE() << "no ShapeError";
+    } catch (const tg::ShapeError& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("field_and_jacobian_trace: the field must map [B, D] to [B, D]"),
+                std::string::npos)
+          << m;
+      EXPECT_NE(
+          m.find("it is [" + std::to_string(method == tg::TraceMethod::Loop ? kB : kB * kD) + "]"),
+          std::string::npos)
+          << m;
+    }
+  }
+}

@@ -1,28 +1,39 @@
-// Exact Hessian trace (DESIGN.md point 8): for f: [B, D] -> [B], a per-sample scalar
-// whose samples are independent (row b of the output depends on row b of x only), the
-// per-sample Laplacian
+// Exact per-sample Jacobian and Hessian traces (DESIGN.md point 8). For a vector field
+// s: [B, D] -> [B, D] whose samples are independent (row b of s depends on row b of x
+// only), the per-sample divergence
 //
-//   tr ∇²ₓ f(x)_b = Σ_d ∂² f_b / ∂x_bd²,   returned as a [B] tensor.
+//   tr ∇ₓ s(x)_b = Σ_d ∂s_bd / ∂x_bd,   returned as a [B] tensor,
 //
-// Score matching needs it, and its cost is inherently D backward passes (one Hessian-
-// vector product per dimension; there is no cheaper exact method for a general f):
+// and, for a per-sample scalar f: [B, D] -> [B], the Laplacian tr ∇²ₓ f = tr ∇ₓ(∇ₓ f).
+// Score matching needs both the score s = ∇ₓ log p and tr ∇ₓ s. The exact cost is
+// inherently D vector-Jacobian products (one per dimension; there is no cheaper exact
+// method for a general s), and the library offers them two ways, both of which hand back
+// the field they differentiated so that nothing is computed twice:
 //
-// - hessian_trace_loop: D independent tasks, run in parallel with TBB. Task d builds its
-//   own graph (f(x), then g = ∂Σf/∂x with create_graph, then the vector-Jacobian product
-//   of g with the one-hot cotangent e_d in every row) and keeps column d. Cost: D
-//   forward passes on [B, D] and 2·D backward passes; peak memory is one graph per
-//   running task. Grad mode and the sequence counter are thread-local, so the tasks do
-//   not interfere (Note [Grad mode is thread-local]).
-// - hessian_trace_replicated: one pass on a replicated batch. x is tiled D times into
-//   [D·B, D], replica k gets the identity cotangent e_k, and one forward, one first and
-//   one second backward pass run on the big batch. Same arithmetic as the loop, in
-//   larger kernels; peak memory is D times one graph.
+// - Loop form, jacobian_trace(s, x): s is already computed from x with its graph recorded
+//   (the score from grad(..., {.create_graph = true}), or a score network's output). D
+//   vector-Jacobian products of that one graph with the one-hot cotangents e_d, run in
+//   parallel with TBB, each keeping column d. Cost beyond s: D backward passes through the
+//   graph of s; no forward pass.
+// - Replicated form, field_and_jacobian_trace(field, x, TraceMethod::Replicated): x is tiled D
+// times into [D·B, D],
+//   the field is evaluated once on the big batch, and one vector-Jacobian product with
+//   cotangent e_k on replica k gives every diagonal entry. Returns the field on replica 0
+//   (= s(x), in the same graph) and the trace. Same arithmetic as the loop in D-times-larger
+//   kernels; memory D times one graph.
 //
-// Both are exact (no Hutchinson-style estimate), agree to rounding, and with
-// `create_graph = true` the result is itself differentiable — with respect to the
-// parameters f closes over and to x — so it can sit inside a loss. If f mixes samples
-// (batch statistics, a mean over the batch inside f), the per-sample trace is not what
-// these functions compute.
+// gradient_and_hessian_trace(f, x, method) runs either form on the field ∇ₓ f and returns
+// both; hessian_trace_loop and hessian_trace_replicated return its trace.
+//
+// Both are exact (no Hutchinson-style estimate) and agree to rounding. With
+// `create_graph = true` the trace is itself differentiable — with respect to the parameters
+// the field closes over and to x — so it can sit inside a loss. The result does not depend
+// on the thread count (Note [Sequence numbers in parallel tasks]). If the field mixes
+// samples (batch statistics, a mean over the batch inside it), the per-sample trace is not
+// what these functions compute.
+//
+// Like tg::grad, every function throws GraphError if x does not require grad: x must be
+// the tensor the field was (or will be) computed from.
 #pragma once
 #include <functional>
 
@@ -32,22 +43,49 @@ namespace tg {
 
 /// A per-sample scalar function: [B, D] -> [B].
 using BatchScalarFn = std::function<Tensor(const Tensor&)>;
+/// A per-sample vector field: [B, D] -> [B, D].
+using BatchFieldFn = std::function<Tensor(const Tensor&)>;
 
 struct HessianTraceOptions {
   /// Record the computation so the trace can be differentiated (e.g. w.r.t. parameters
-  /// that `f` closes over). Without it the result carries no graph.
+  /// that the field closes over). Without it the result carries no graph.
   bool create_graph = false;
 };
 
-/// tr ∇²ₓ f per sample, with D one-hot `grad` calls run in parallel over dimensions.
-/// `f` is called D times, concurrently, from TBB worker threads: it must be safe to
-/// call from several threads at once (pure Tensor code is; mutating shared state is not).
-/// Throws ShapeError unless x is [B, D] and f(x) is [B].
+/// A field evaluated at x, and its per-sample Jacobian trace.
+struct FieldAndTrace {
+  Tensor field;  ///< [B, D]: s(x), or ∇ₓ f(x) for the Hessian forms
+  Tensor trace;  ///< [B]: tr ∇ₓ s(x) per sample
+};
+
+/// tr ∇ₓ s per sample, for s already computed from x in a recorded graph: D parallel
+/// vector-Jacobian products of that graph (retained: s stays usable). A field that does
+/// not require grad has zero Jacobian. Throws ShapeError unless x and s are both [B, D].
+Tensor jacobian_trace(const Tensor& s, const Tensor& x, const HessianTraceOptions& options = {});
+
+enum class TraceMethod {
+  Loop,       ///< the field on x, then jacobian_trace: D backward passes on [B, D]
+  Replicated  ///< the field and one backward pass on x tiled D times: [D·B, D]
+};
+
+/// field(x) and tr ∇ₓ field per sample. Throws ShapeError unless x is [B, D] and the
+/// field maps [B', D] to [B', D].
+FieldAndTrace field_and_jacobian_trace(const BatchFieldFn& field, const Tensor& x,
+                                       TraceMethod method, const HessianTraceOptions& options = {});
+
+/// ∇ₓ f (recorded with create_graph, so it can be differentiated again) and tr ∇²ₓ f per
+/// sample: the two exact forms on the field ∇ₓ f. Throws ShapeError unless x is [B, D]
+/// and f maps [B', D] to [B'].
+FieldAndTrace gradient_and_hessian_trace(const BatchScalarFn& f, const Tensor& x,
+                                         TraceMethod method,
+                                         const HessianTraceOptions& options = {});
+
+/// tr ∇²ₓ f per sample: gradient_and_hessian_trace(f, x, TraceMethod::Loop).trace.
 Tensor hessian_trace_loop(const BatchScalarFn& f, const Tensor& x,
                           const HessianTraceOptions& options = {});
 
-/// tr ∇²ₓ f per sample, in one pass over x tiled D times (identity cotangents).
-/// Memory: D times that of one pass. Throws ShapeError unless x is [B, D] and f(x) is [B].
+/// tr ∇²ₓ f per sample: gradient_and_hessian_trace(f, x, TraceMethod::Replicated).trace.
+/// Memory: D times that of one pass.
 Tensor hessian_trace_replicated(const BatchScalarFn& f, const Tensor& x,
                                 const HessianTraceOptions& options = {});
 

@@ -8,7 +8,10 @@
 //
 // Note [Sequence numbers]: each node gets a number from a thread-local, monotonically
 // increasing counter when it is recorded, so sorting by it recovers creation order.
-// The engine runs ready nodes in descending sequence order.
+// The engine runs ready nodes in descending sequence order. Tasks of a parallel loop that
+// record graphs number from ranges reserved per task instead, so the order does not depend
+// on which thread ran which task (Note [Sequence numbers in parallel tasks] in
+// autograd/src/sequence_numbering.hpp).
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -30,14 +30,11 @@
 // with the model's own samples supplying the expectation. (The loss value itself stays
 // 2 log 2; only its gradient carries information.)
 #pragma once
-#include <functional>
-
 #include "tapegrad/estimators/distribution.hpp"
+#include "tapegrad/estimators/energy.hpp"
 
 namespace tg::est {
 
-/// An energy E_θ(x): [B, D] -> [B] (or [B, 1]); lower energy means more probable.
-using Energy = std::function<Tensor(const Tensor&)>;
 
 /// J(θ, c) on the given data [T_d, D] and noise samples [T_n, D] drawn from `noise`;
 /// log p_m = −energy(x) − log_normaliser (a one-element tensor c). `nu` > 0 is the noise
