@@ -898,9 +898,9 @@ void add_shape_ops(std::vector<OpEntry>& t) {
                {{"three_axis0",
                  {{.shape = {7, 2}, .seed = 41}},
                  [pieces](const TensorList& in) { return pieces(tg::chunk(in[0], 3, 0)); }},
-                {"two_axis1",
+                {"three_axis1",
                  {{.shape = {2, 5}, .seed = 41}},
-                 [pieces](const TensorList& in) { return pieces(tg::chunk(in[0], 2, 1)); }}},
+                 [pieces](const TensorList& in) { return pieces(tg::chunk(in[0], 3, 1)); }}},
                {{"k_zero", K::Value, {"chunk", "0"}, [s] { tg::chunk(f32(s), 0); }},
                 {"k_zero_named", K::Value, {"chunk", "chunks"}, [a] { tg::chunk(a, 0, 0); }},
                 {"bad_axis", K::Value, {"chunk", "axis 3"}, [s] { tg::chunk(f32(s), 2, 3); }}}));
@@ -1038,7 +1038,7 @@ void add_shape_ops(std::vector<OpEntry>& t) {
                       }),
                 moved("both_axes_constant", {2, 3},
                       [](const T& x) {
-                        return tg::pad(x, {1, 0, 2, 1}, -7.0);
+                        return tg::pad(x, {1, 2, 2, 1}, -1.0);
                       })},
                {{"negative",
                  K::Value,
@@ -1156,15 +1156,21 @@ void add_linalg(std::vector<OpEntry>& t) {
            [](const TensorList& in) { return tg::linear(in[0], in[1]) * in[0].sum(); }}}};
   lin.bad = {{"weight_does_not_fit",
               K::Shape,
-              {"linear", "[2, 3]", "[4, 5]"},
+              {"linear", "[4, 3]", "[5, 2]"},
               [] {
-                tg::linear(f32({2, 3}), f32({4, 5}));
+                tg::linear(f64({4, 3}), f64({5, 2}));
               }},
              {"bias_does_not_fit",
               K::Shape,
-              {"linear", "[2, 3]", "[4, 3]", "[5]"},
+              {"linear", "[4]"},
               [] {
-                tg::linear(f32({2, 3}), f32({4, 3}), f32({5}));
+                tg::linear(f64({4, 3}), f64({5, 3}), f64({4}));
+              }},
+             {"mixes_float64_and_float32",
+              K::Dtype,
+              {"linear"},
+              [] {
+                tg::linear(f64({4, 3}), f32({5, 3}));
               }},
              {"mixes_float32_and_float64", K::Dtype, {"linear", "float32", "float64"}, [] {
                 tg::linear(f32({2, 3}), f64({4, 3}));
