@@ -9,6 +9,8 @@
 #include <cmath>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "../../autograd/src/ops/linalg_internal.hpp"  // the transpose-flag matmul forms
 
 namespace tgtest {
@@ -165,6 +167,18 @@ std::vector<BadInput> binary_bad(const std::string& name, const BinaryOp& op) {
   };
 }
 
+/// A NaN first operand under anomaly mode: the message names the primitive that made the
+/// NaN (`op`; "*": some primitive, which one depends on evaluation order).
+BadInput nan_operand(const tg::DifferentiableFn& fn, const std::string& op) {
+  return {"nan_operand_in_anomaly_mode",
+          K::Anomaly,
+          {op == "*" ? std::string("op '") : fmt::format("'{}'", op), "NaN"},
+          [fn] {
+            fn({tg::full({3, 3}, NAN).requires_grad_(), f32({3, 3}).requires_grad_()});
+          },
+          true};
+}
+
 /// A broadcasting binary op over every pair of kShapePairs; a in [a_lo, a_hi), b in
 /// [b_lo, b_hi) (positive bases, divisors away from 0).
 OpEntry binary(std::string label, std::string name, BinaryOp op, double (*ref)(double, double),
@@ -181,6 +195,7 @@ OpEntry binary(std::string label, std::string name, BinaryOp op, double (*ref)(d
                          {{.shape = p.a, .seed = 101, .lo = a_lo, .hi = a_hi},
                           {.shape = p.b, .seed = 202, .lo = b_lo, .hi = b_hi}}});
   e.bad = binary_bad(e.name, op);
+  e.bad.push_back(nan_operand(e.fn, e.name));
   e.bad.push_back({"undefined_operand", K::Any, {e.name}, [op] { op(Tensor(), tg::ones({1})); }});
   return e;
 }
@@ -370,7 +385,10 @@ void add_elementwise(std::vector<OpEntry>& t) {
       "where", "where", [](const T& a, const T& b) { return tg::where(a > 0.0, a, b); },
       [](double a, double b) { return a > 0 ? a : b; });
   where.anomaly_op = "";
-  where.bad.pop_back();  // an undefined first operand fails in the mask's gt, not in where
+  // An undefined first operand fails in the mask's gt, and a NaN one is not selected.
+  std::erase_if(where.bad, [](const BadInput& b) {
+    return b.what == "undefined_operand" || b.what == "nan_operand_in_anomaly_mode";
+  });
   where.bad.push_back({"mask_shape", K::Shape, {"where", "[4]", "[3]"}, [] {
                          tg::where(tg::ones({4}) > 0.0, f32({3}), f32({3}));
                        }});
@@ -1113,6 +1131,7 @@ void add_linalg(std::vector<OpEntry>& t) {
              [] {
                tg::matmul(tg::ones({2, 3}), tg::ones({3, 2}, tg::kFloat64));
              }}};
+  mm.bad.push_back(nan_operand(mm.fn, "matmul"));
   t.push_back(std::move(mm));
 
   // The transpose-flag forms the rules use (kNames in linalg.cpp), through tanh so the
@@ -1256,6 +1275,7 @@ void add_losses(std::vector<OpEntry>& t) {
         {"mixes_float32_and_float64", K::Dtype, {name, "float32", "float64"}, [l = loss] {
            l(f32({3, 3}), f64({3, 3}), tg::Reduction::Mean);
          }});
+    e.bad.push_back(nan_operand(e.fn, anomaly));
     t.push_back(std::move(e));
   }
 }
@@ -1282,6 +1302,24 @@ void add_conversion(std::vector<OpEntry>& t) {
        .bad = {{"undefined_input", K::Any, {"to"}, [] { tg::to(Tensor(), tg::kFloat32); }}}});
 }
 
+/// A unary op's non-finite output at `non_finite_at` under anomaly mode: the message names
+/// the primitive and the shape.
+void add_non_finite_output_cases(std::vector<OpEntry>& t) {
+  for (auto& e : t)
+    if (e.non_finite_at) {
+      const double v = *e.non_finite_at;
+      const tg::DifferentiableFn fn = e.fn;
+      const std::string quoted = fmt::format("'{}'", e.anomaly_name());
+      e.bad.push_back({"non_finite_output_in_anomaly_mode",
+                       K::Anomaly,
+                       {quoted, "[2, 3]"},
+                       [fn, v] {
+                         fn({tg::full({2, 3}, v).requires_grad_()});
+                       },
+                       true});
+    }
+}
+
 std::vector<OpEntry> build() {
   std::vector<OpEntry> t;
   add_elementwise(t);
@@ -1290,6 +1328,7 @@ std::vector<OpEntry> build() {
   add_linalg(t);
   add_losses(t);
   add_conversion(t);
+  add_non_finite_output_cases(t);
   return t;
 }
 
