@@ -473,6 +473,7 @@ OpEntry reduction(std::string label, std::string name, ReduceOp op) {
   OpEntry e{.label = std::move(label), .name = std::move(name), .fn = [op](const TensorList& in) {
               return op(in[0], {}, false);
             }};
+  e.over_axes = [op](const Tensor& x, const tg::Axes& axes) { return op(x, axes, false); };
   for (const auto& a : kAxes)
     for (bool keep : {false, true})
       e.samples.push_back(
@@ -582,6 +583,7 @@ void add_reductions(std::vector<OpEntry>& t) {
               .name = name,
               .fn = [op](const TensorList& in) { return op(in[0], -1); },
               .smooth = true};
+    e.over_axes = [op](const T& x, const tg::Axes& axes) { return op(x, axes[0]); };
     for (int64_t axis : {0, 1, 2, -1, -2})
       e.samples.push_back(
           {(axis < 0 ? "axis_neg" : "axis_") + std::to_string(axis < 0 ? -axis : axis),
@@ -607,6 +609,10 @@ void add_reductions(std::vector<OpEntry>& t) {
               }}};
     t.push_back(std::move(e));
   }
+
+  // An empty axis has no max, min or logsumexp.
+  for (auto& e : t)
+    if (e.label == "max" || e.label == "min" || e.label == "logsumexp") e.empty_ok = false;
 
   OpEntry sum_to{.label = "sum_to", .name = "sum_to", .fn = [](const TensorList& in) {
                    return tg::sum_to(in[0], {3, 1});

@@ -79,6 +79,11 @@ struct OpEntry {
   /// `name`; "" none (a mask, or `where`, which does not select the NaN lane); "*" a
   /// composite whose first NaN-producing primitive depends on evaluation order.
   std::optional<std::string> anomaly_op = std::nullopt;
+  /// Reductions: the op over the given axes (keepdim false; softmax-like ops take the first
+  /// axis), which the sweep feeds NaN and empty inputs; and whether an empty axis has a
+  /// value (sum-like) rather than being an error (max-like).
+  std::function<tg::Tensor(const tg::Tensor&, const tg::Axes&)> over_axes = {};
+  bool empty_ok = true;
 
   const tg::DifferentiableFn& fn_of(const Sample& s) const { return s.fn ? s.fn : fn; }
   std::string anomaly_name() const { return anomaly_op ? *anomaly_op : name; }

@@ -83,21 +83,12 @@ struct Reduction {
   bool empty_ok;  ///< sum-like reductions have a value on empty input; max-like ones do not
 };
 
+/// The reductions, over given axes.
 std::vector<Reduction> reductions() {
-  using tg::Axes;
-  return {
-      {"sum", [](const Tensor& x, const Axes& a) { return tg::sum(x, a); }, true},
-      {"mean", [](const Tensor& x, const Axes& a) { return tg::mean(x, a); }, true},
-      {"var", [](const Tensor& x, const Axes& a) { return tg::var(x, a); }, true},
-      {"std", [](const Tensor& x, const Axes& a) { return tg::std(x, a); }, true},
-      {"max", [](const Tensor& x, const Axes& a) { return tg::max(x, a); }, false},
-      {"min", [](const Tensor& x, const Axes& a) { return tg::min(x, a); }, false},
-      {"logsumexp", [](const Tensor& x, const Axes& a) { return tg::logsumexp(x, a); }, false},
-      {"norm", [](const Tensor& x, const Axes& a) { return tg::norm(x, a); }, true},
-      {"softmax", [](const Tensor& x, const Axes& a) { return tg::softmax(x, a[0]); }, true},
-      {"log_softmax", [](const Tensor& x, const Axes& a) { return tg::log_softmax(x, a[0]); },
-       true},
-  };
+  std::vector<Reduction> ops;
+  for (const auto& e : tgtest::op_table())
+    if (e.over_axes) ops.push_back({e.label, e.over_axes, e.empty_ok});
+  return ops;
 }
 
 // ---------------------------------------------------------------------------------------
