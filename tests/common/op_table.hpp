@@ -8,7 +8,9 @@
 //                                      bad inputs, and the coverage of every recorded name;
 //   tests/reliability/test_bad_input_sweep.cpp   the anomaly / NaN / empty-input sweep.
 //
-// A new kind of check (forward mode, say) is one more TEST_P over `op_table()` there.
+// The entries live in tests/common/op_table/<stem>.cpp, one file per header of ops/ (a
+// new op goes beside its family). A new kind of check (forward mode, say) is one more
+// TEST_P over `op_table()` in test_op_table.cpp.
 #pragma once
 #include <cstdint>
 #include <functional>
