@@ -526,19 +526,4 @@ TEST(KernelsMatmulOp, TransposeFlagsMatchExplicitTransposes) {
       tgtest::values_near(tg::detail::matmul(tg::transpose(a, 0, 1), b, true, true), want, 1e-12));
 }
 
-TEST(KernelsMatmulOp, GradAndGradGradOfEveryTransposeAndBatching) {
-  for (int t = 0; t < 4; ++t) {
-    const bool ta = (t & 1) != 0, tb = (t & 2) != 0;
-    const tg::Tensor a = tgtest::rleaf(ta ? tg::Shape{2, 3, 4} : tg::Shape{2, 4, 3}, 1 + t);
-    const tg::Tensor b = tgtest::rleaf(tb ? tg::Shape{5, 3} : tg::Shape{3, 5}, 10 + t);
-    auto f = [ta, tb](const tg::TensorList& in) {
-      return tg::tanh(tg::detail::matmul(in[0], in[1], ta, tb));
-    };
-    EXPECT_TRUE(tgtest::grad_ok(f, {a, b})) << "ta=" << ta << " tb=" << tb;
-    const tg::Tensor b3 = tgtest::rleaf(tb ? tg::Shape{2, 5, 3} : tg::Shape{2, 3, 5}, 20 + t);
-    const tg::Tensor a2 = tgtest::rleaf(ta ? tg::Shape{3, 4} : tg::Shape{4, 3}, 30 + t);
-    EXPECT_TRUE(tgtest::grad_ok(f, {a2, b3})) << "shared a, ta=" << ta << " tb=" << tb;
-  }
-}
-
 }  // namespace

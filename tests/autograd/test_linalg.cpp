@@ -1,6 +1,6 @@
 // Linear algebra (autograd/src/ops/linalg.cpp): matmul over every supported rank pair and
-// batch broadcast against a triple loop, outer and dot; gradcheck + gradgradcheck in
-// float64, a third-order check of matmul∘tanh, bad input.
+// batch broadcast against a triple loop, outer and dot, a third-order check of matmul∘tanh
+// (gradchecks and bad input: the op table, tests/common/op_table.cpp).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,10 +11,8 @@
 
 namespace {
 
-using tgtest::grad_ok;
 using tgtest::rleaf;
 using tgtest::shape_is;
-using tgtest::throws;
 using tgtest::values_near;
 
 /// (batch, rows, cols) view of a matmul operand as NumPy/PyTorch read it: a vector is a
@@ -75,20 +73,6 @@ TEST_P(Matmul, ForwardBothDtypes) {
   EXPECT_TRUE(values_near(y32, expected32, 1e-6, tgtest::kF32Tol));
 }
 
-TEST_P(Matmul, GradcheckAndGradgradcheck) {
-  const MatmulCase& c = GetParam();
-  auto f = [](const tg::TensorList& in) { return tg::matmul(in[0], in[1]); };
-  EXPECT_TRUE(grad_ok(f, {rleaf(c.a, 1), rleaf(c.b, 2)}));
-}
-
-TEST_P(Matmul, GradientsHaveOperandShapes) {
-  const MatmulCase& c = GetParam();
-  tg::Tensor a = rleaf(c.a, 1), b = rleaf(c.b, 2);
-  auto g = tg::grad({tg::matmul(a, b).sum()}, {a, b});
-  EXPECT_TRUE(shape_is(g[0], c.a));
-  EXPECT_TRUE(shape_is(g[1], c.b));
-}
-
 INSTANTIATE_TEST_SUITE_P(Linalg, Matmul,
                          ::testing::Values(MatmulCase{"vec_vec", {4}, {4}},
                                            MatmulCase{"vec_mat", {3}, {3, 2}},
@@ -123,7 +107,7 @@ TEST(LinalgMatmul, ThirdOrderThroughTanh) {
 
 // ---- outer / dot -----------------------------------------------------------------------
 
-TEST(LinalgOuterDot, ValuesAndGradients) {
+TEST(LinalgOuterDot, ValuesAndGradientValues) {
   for (tg::Dtype d : {tg::kFloat32, tg::kFloat64}) {
     tg::Tensor a = tg::from_vector(std::vector<double>{1, 2, 3}, {3}, d);
     tg::Tensor b = tg::from_vector(std::vector<double>{4, -5}, {2}, d);
@@ -135,55 +119,10 @@ TEST(LinalgOuterDot, ValuesAndGradients) {
     EXPECT_EQ(dt.dim(), 0);
     EXPECT_TRUE(values_near(dt, {12}));
   }
-  auto fo = [](const tg::TensorList& in) { return tg::outer(in[0], in[1]); };
-  EXPECT_TRUE(grad_ok(fo, {rleaf({3}, 7), rleaf({4}, 8)}));
-  auto fd = [](const tg::TensorList& in) { return tg::dot(in[0], in[1]); };
-  EXPECT_TRUE(grad_ok(fd, {rleaf({5}, 9), rleaf({5}, 10)}));
   tg::Tensor x = rleaf({3}, 11), y = rleaf({3}, 12);
   auto g = tg::grad({tg::dot(x, y)}, {x, y});
   EXPECT_TRUE(values_near(g[0], y.to_vector<double>()));
   EXPECT_TRUE(values_near(g[1], x.to_vector<double>()));
-}
-
-// ---- bad input -----------------------------------------------------------------------
-
-TEST(LinalgBadInput, MatmulShapes) {
-  auto m = [](tg::Shape a, tg::Shape b) {
-    return [a, b] { tg::matmul(tg::ones(a), tg::ones(b)); };
-  };
-  EXPECT_TRUE(throws<tg::ShapeError>(m({2, 3}, {4, 2}), {"matmul", "[2, 3]", "[4, 2]"}));
-  EXPECT_TRUE(
-      throws<tg::ShapeError>(m({2, 2, 3}, {3, 3, 2}), {"matmul", "[2, 2, 3]", "[3, 3, 2]"}));
-  EXPECT_TRUE(throws<tg::ShapeError>(m({2, 3}, {2, 4, 2}), {"matmul", "[2, 3]", "[2, 4, 2]"}));
-  EXPECT_TRUE(
-      throws<tg::ShapeError>(m({1, 2, 2, 3}, {3, 2}), {"matmul", "[1, 2, 2, 3]", "[3, 2]"}));
-  EXPECT_TRUE(throws<tg::ShapeError>(m({}, {3, 2}), {"matmul", "[]", "[3, 2]"}));
-  EXPECT_TRUE(throws<tg::ShapeError>(m({3}, {4, 2}), {"matmul", "[4, 2]"}));
-  EXPECT_TRUE(throws<tg::DtypeError>(
-      [] {
-        tg::matmul(tg::ones({2, 3}), tg::ones({3, 2}, tg::kFloat64));
-      },
-      {"matmul", "float32", "float64", "[2, 3]", "[3, 2]"}));
-}
-
-TEST(LinalgBadInput, OuterDot) {
-  EXPECT_TRUE(
-      throws<tg::ShapeError>([] { tg::dot(tg::ones({3}), tg::ones({4})); }, {"dot", "[3]", "[4]"}));
-  EXPECT_TRUE(throws<tg::ShapeError>(
-      [] {
-        tg::dot(tg::ones({3, 1}), tg::ones({3}));
-      },
-      {"dot", "[3, 1]", "[3]"}));
-  EXPECT_TRUE(throws<tg::ShapeError>(
-      [] {
-        tg::outer(tg::ones({2, 2}), tg::ones({3}));
-      },
-      {"outer", "[2, 2]", "[3]"}));
-  // Mixed dtypes are a DtypeError (the message currently names the inner "mul").
-  EXPECT_TRUE(throws<tg::DtypeError>([] { tg::dot(tg::ones({3}), tg::ones({3}, tg::kFloat64)); },
-                                     {"float32", "float64"}));
-  EXPECT_TRUE(throws<tg::DtypeError>([] { tg::outer(tg::ones({3}), tg::ones({2}, tg::kFloat64)); },
-                                     {"float32", "float64"}));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // tg::linear (autograd/src/ops/linalg.cpp): y = x·wᵀ + b against matmul + add, with and
-// without bias, for rank-1, 2 and 3 inputs; gradcheck + gradgradcheck in float64 (every
-// input, and a penalty-style double backprop through x); bad shapes and dtypes.
+// without bias, for rank-1, 2 and 3 inputs, and a penalty-style double backprop through x
+// (gradchecks of every input and bad input: the op table, tests/common/op_table.cpp).
 #include <gtest/gtest.h>
 
 #include "checks.hpp"
@@ -10,7 +10,6 @@ namespace {
 
 using tgtest::grad_ok;
 using tgtest::rleaf;
-using tgtest::throws;
 
 /// The unfused reference: x·wᵀ (+ b).
 tg::Tensor reference(const tg::Tensor& x, const tg::Tensor& w, const tg::Tensor& b) {
@@ -43,16 +42,6 @@ TEST(LinearOp, Float32WideLayerMatchesReference) {
   for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], r[i], 1e-4) << "at " << i;
 }
 
-TEST(LinearOp, GradAndGradGrad) {
-  auto with_bias = [](const tg::TensorList& in) {
-    return tg::tanh(tg::linear(in[0], in[1], in[2]));
-  };
-  EXPECT_TRUE(grad_ok(with_bias, {rleaf({4, 3}, 5), rleaf({2, 3}, 6), rleaf({2}, 7)}));
-  EXPECT_TRUE(grad_ok(with_bias, {rleaf({2, 3, 3}, 8), rleaf({2, 3}, 9), rleaf({2}, 10)}));
-  auto no_bias = [](const tg::TensorList& in) { return tg::linear(in[0], in[1]) * in[0].sum(); };
-  EXPECT_TRUE(grad_ok(no_bias, {rleaf({3, 4}, 11), rleaf({5, 4}, 12)}));
-}
-
 TEST(LinearOp, PenaltyStyleDoubleBackprop) {
   // ‖∇ₓ Σ tanh(linear(x))‖² is differentiable in the weights (a gradient penalty).
   const tg::Tensor points = rleaf({3, 2}, 13).detach();
@@ -63,25 +52,6 @@ TEST(LinearOp, PenaltyStyleDoubleBackprop) {
     return (g * g).sum();
   };
   EXPECT_TRUE(grad_ok(penalty, {rleaf({4, 2}, 14), rleaf({4}, 15)}));
-}
-
-TEST(LinearOp, BadInput) {
-  const tg::Tensor x = rleaf({4, 3}, 16);
-  EXPECT_TRUE(throws<tg::ShapeError>(
-      [&] {
-        tg::linear(x, rleaf({5, 2}, 17));
-      },
-      {"linear", "[4, 3]", "[5, 2]"}));
-  EXPECT_TRUE(throws<tg::ShapeError>(
-      [&] {
-        tg::linear(x, rleaf({5, 3}, 18), rleaf({4}, 19));
-      },
-      {"linear", "[4]"}));
-  EXPECT_TRUE(throws<tg::DtypeError>(
-      [&] {
-        tg::linear(x, tg::zeros({5, 3}, tg::kFloat32));
-      },
-      {"linear"}));
 }
 
 }  // namespace
