@@ -31,8 +31,8 @@ Rgb palette(size_t i);
 enum class Mark { Line, DashedLine, Dots };
 
 struct Series {
-  std::vector<double> x, y;
-  std::string label;  ///< empty: left out of the legend
+  std::vector<double> x{}, y{};
+  std::string label{};  ///< empty: left out of the legend
   Mark mark = Mark::Line;
   std::optional<Rgb> colour;  ///< default: palette(index of the series in its panel)
   double size = 1.0;          ///< line width or dot size, relative
@@ -48,28 +48,28 @@ enum class ColourMap {
 struct HeatMap {
   int64_t nx = 0, ny = 0;
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
-  std::vector<double> values;
+  std::vector<double> values{};
   /// Colour range; NaN: the values' minimum / maximum.
   double vmin = std::numeric_limits<double>::quiet_NaN();
   double vmax = std::numeric_limits<double>::quiet_NaN();
   ColourMap colours = ColourMap::Sequential;
-  std::string label;             ///< the colour bar's title
-  std::vector<double> contours;  ///< levels of contour lines drawn over the map
+  std::string label{};           ///< the colour bar's title
+  std::vector<double> contours{};  ///< levels of contour lines drawn over the map
   /// A table as a figure: one name per column / row replaces the numeric ticks.
-  std::vector<std::string> x_categories, y_categories;
+  std::vector<std::string> x_categories{}, y_categories{};
   bool annotate = false;  ///< print each cell's value in it
 };
 
 struct Panel {
-  std::string title, xlabel, ylabel;
+  std::string title{}, xlabel{}, ylabel{};
   /// Axis ranges; NaN: fitted to the data (and the heat map).
   double xmin = std::numeric_limits<double>::quiet_NaN();
   double xmax = std::numeric_limits<double>::quiet_NaN();
   double ymin = std::numeric_limits<double>::quiet_NaN();
   double ymax = std::numeric_limits<double>::quiet_NaN();
   bool logx = false, logy = false;  ///< base-10 axes (non-positive values are dropped)
-  std::optional<HeatMap> heat;
-  std::vector<Series> series;
+  std::optional<HeatMap> heat{};
+  std::vector<Series> series{};
   bool legend_bottom = false;  ///< legend at the bottom right instead of the top right
 };
 
