@@ -245,7 +245,8 @@ int main(int argc, char** argv) {
   const auto coarse = grid(-3, 3, 13);
   plot::Panel grads{.title = "(ii) generator gradients, data N(0,1), generator N(μ,1)",
                     .xlabel = "generator mean μ",
-                    .ylabel = "∂ cost / ∂μ"};
+                    .ylabel = "∂ cost / ∂μ",
+                    .ymin = -6.5};  // room for the legend below the curves
   grads.series.push_back({.x = dense,
                           .y = dense,
                           .label = "MLE gradient μ",
@@ -256,6 +257,7 @@ int main(int argc, char** argv) {
                        .xlabel = "generator mean μ",
                        .ylabel = "variance of one sample's term",
                        .ymin = 1e-3,
+                       .ymax = 1e8,
                        .logy = true};
   std::vector<double> exp_error, exp_stderr;  // the −exp(a) dots: gradient − μ, standard error
   for (size_t c = 0; c < costs.size(); ++c) {
@@ -295,7 +297,6 @@ int main(int argc, char** argv) {
                              .y = closed_variance,
                              .label = "−exp(a), optimal D: μ²(exp(μ²) − 1)",
                              .colour = plot::palette(2)});
-  variance.legend_bottom = true;
   grads.legend_bottom = true;
   double max_z = 0;
   for (size_t i = 0; i < exp_error.size(); ++i)
@@ -330,8 +331,8 @@ int main(int argc, char** argv) {
     for (const Update update : {Update::Simultaneous, Update::Alternating}) {
       const std::string update_name =
           update == Update::Simultaneous ? "simultaneous" : "alternating";
-      plot::Panel p{.title = fmt::format("Dirac GAN, {}, {} steps", cost_label.at(costs[c].second),
-                                         update_name),
+      plot::Panel p{.title = fmt::format("Dirac GAN, {}, {} steps",
+                                         c == 0 ? "minimax" : "non-saturating", update_name),
                     .xlabel = "generator θ",
                     .ylabel = "discriminator ψ"};
       for (size_t k = 0; k < penalties.size(); ++k) {
