@@ -34,8 +34,8 @@ struct Series {
   std::vector<double> x{}, y{};
   std::string label{};  ///< empty: left out of the legend
   Mark mark = Mark::Line;
-  std::optional<Rgb> colour;  ///< default: palette(index of the series in its panel)
-  double size = 1.0;          ///< line width or dot size, relative
+  std::optional<Rgb> colour{};  ///< default: palette(index of the series in its panel)
+  double size = 1.0;            ///< line width or dot size, relative
 };
 
 enum class ColourMap {
@@ -53,7 +53,7 @@ struct HeatMap {
   double vmin = std::numeric_limits<double>::quiet_NaN();
   double vmax = std::numeric_limits<double>::quiet_NaN();
   ColourMap colours = ColourMap::Sequential;
-  std::string label{};           ///< the colour bar's title
+  std::string label{};             ///< the colour bar's title
   std::vector<double> contours{};  ///< levels of contour lines drawn over the map
   /// A table as a figure: one name per column / row replaces the numeric ticks.
   std::vector<std::string> x_categories{}, y_categories{};
