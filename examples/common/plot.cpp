@@ -29,6 +29,9 @@ void check(const Panel& p) {
   if (h.nx <= 0 || h.ny <= 0 || h.values.size() != static_cast<size_t>(h.nx * h.ny))
     throw ValueError(fmt::format("plot '{}': heat map of {}×{} cells has {} values", p.title, h.nx,
                                  h.ny, h.values.size()));
+  if (!h.cell_labels.empty() && h.cell_labels.size() != h.values.size())
+    throw ValueError(fmt::format("plot '{}': {} cell labels for {} cells", p.title,
+                                 h.cell_labels.size(), h.values.size()));
   if ((!h.x_categories.empty() && h.x_categories.size() != static_cast<size_t>(h.nx)) ||
       (!h.y_categories.empty() && h.y_categories.size() != static_cast<size_t>(h.ny)))
     throw ValueError(fmt::format("plot '{}': {} x and {} y category names for {}×{} cells", p.title,
@@ -128,7 +131,9 @@ void draw_heat(const HeatMap& h) {
         const double v = h.values[iy * nx + ix];
         const double t = (std::clamp(v, vmin, vmax) - vmin) / (vmax - vmin);
         plcol0(h.colours == ColourMap::Sequential && t < 0.55 ? 0 : 1);  // readable on the cell
-        const std::string text = std::isfinite(v) ? fmt::format("{:.3g}", v) : "–";
+        const std::string text = !h.cell_labels.empty() ? h.cell_labels[iy * nx + ix]
+                                 : std::isfinite(v)     ? fmt::format("{:.3g}", v)
+                                                        : "–";
         plptex(h.x0 + (static_cast<double>(ix) + 0.5) * dx,
                h.y0 + (static_cast<double>(iy) + 0.5) * dy - 0.15 * dy, 1, 0, 0.5, text.c_str());
       }
@@ -215,7 +220,13 @@ void draw_panel(const Panel& p, PLINT first_colour) {
   plgspa(&sx0, &sx1, &sy0, &sy1);
   const double w = sx1 - sx0, h = sy1 - sy0;
   const double right = (p.heat ? 0.17 * w : 0) + 2.0 * char_height;
-  plsvpa(7.0 * char_height, w - right, 4.5 * char_height, h - 3.5 * char_height);
+  // Category names on the y axis need room for the longest (≈ 0.6 character heights per
+  // letter).
+  double left = 7.0;
+  if (p.heat)
+    for (const auto& name : p.heat->y_categories)
+      left = std::max(left, 3.5 + 0.6 * static_cast<double>(name.size()));
+  plsvpa(left * char_height, w - right, 4.5 * char_height, h - 3.5 * char_height);
   Range xs, ys;
   bool pad = true;
   if (p.heat) {
@@ -242,6 +253,7 @@ void draw_panel(const Panel& p, PLINT first_colour) {
   const std::string xopt = std::string(x_named ? "bc" : "bcnst") + (p.logx ? "l" : "");
   const std::string yopt = std::string(y_named ? "bc" : "bcnstv") + (p.logy ? "l" : "");
   plbox(xopt.c_str(), 0, 0, yopt.c_str(), 0, 0);
+  plschr(0, x_named ? 0.8 : 1.0);  // category names are often long
   if (x_named)
     for (size_t i = 0; i < p.heat->x_categories.size(); ++i)
       plmtex("b", 1.5, (static_cast<double>(i) + 0.5) / static_cast<double>(p.heat->nx), 0.5,
@@ -250,6 +262,7 @@ void draw_panel(const Panel& p, PLINT first_colour) {
     for (size_t i = 0; i < p.heat->y_categories.size(); ++i)
       plmtex("lv", 0.8, (static_cast<double>(i) + 0.5) / static_cast<double>(p.heat->ny), 1.0,
              p.heat->y_categories[i].c_str());
+  plschr(0, 1.0);
   pllab(p.xlabel.c_str(), p.ylabel.c_str(), p.title.c_str());
   draw_legend(p, first_colour);
 }

@@ -58,6 +58,8 @@ struct HeatMap {
   /// A table as a figure: one name per column / row replaces the numeric ticks.
   std::vector<std::string> x_categories{}, y_categories{};
   bool annotate = false;  ///< print each cell's value in it
+  /// With annotate: the text of each cell, in the order of values (default: the value).
+  std::vector<std::string> cell_labels{};
 };
 
 struct Panel {
