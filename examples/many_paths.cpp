@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
                                     .ny = static_cast<int64_t>(kMethods.size()),
                                     .vmin = 0,
                                     .vmax = 1,
-                                    .label = "converged",
+                                    .label = "converged share",
                                     .x_categories = columns,
                                     .y_categories = rows,
                                     .annotate = true};
@@ -257,11 +257,10 @@ int main(int argc, char** argv) {
       for (size_t iy = 0; iy < kMethods.size(); ++iy)  // row iy from the bottom
         for (size_t c = 0; c < columns.size(); ++c)
           h.values.push_back(converged[(kMethods.size() - 1 - iy) * columns.size() + c]);
-      maps.push_back(
-          {.title = fmt::format("{}: converged share (colour), mean distance (text)", where),
-           .xlabel = "Adam learning rate / discriminator steps per generator step",
-           .ylabel = "",
-           .heat = h});
+      maps.push_back({.title = fmt::format("{}: mean distance to the data", where),
+                      .xlabel = "learning rate / D steps per G step",
+                      .ylabel = "",
+                      .heat = h});
     }
   }
   progress.finish("");
