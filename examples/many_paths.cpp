@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
                                     .ny = static_cast<int64_t>(kMethods.size()),
                                     .vmin = 0,
                                     .vmax = 1,
-                                    .label = "converged share",
+                                    .label = "converged",
                                     .x_categories = columns,
                                     .y_categories = rows,
                                     .annotate = true};
