@@ -7,29 +7,27 @@
 //   generator      minimises  E_z f(a(G(z)))  with f chosen by --cost
 // or, with --loss wgan, the Wasserstein critic and generator losses. Every 100 steps it
 // reports mode coverage as PacGAN/VEEGAN define it (docs/estimators/evaluation.md) on
-// --samples generator samples; every --snapshot steps it saves a picture (the
-// discriminator's D(x) = σ(a(x)) as a blue→red background, the data in grey, the
-// generator's samples in black) and, with --checkpoint, the whole run (--resume continues it).
+// --samples generator samples; every --snapshot steps it draws the discriminator's
+// D(x) = σ(a(x)) as a heat map with the data (grey) and the generator's samples (black)
+// over it, and, with --checkpoint, saves the whole run (--resume continues it).
 //
-//   gan2d --steps 3000 --cost ns --penalty gan-gp --lambda 1 --out out/gan2d
-//   gan2d --dataset grid --loss wgan --penalty wgan-gp --lambda 0.1 --d-steps 5
+//   gan2d --steps 3000 --cost ns --penalty gan-gp --lambda 1
+//   gan2d --dataset grid --loss wgan --penalty wgan-gp --lambda 0.1 --d-steps 5 --json
 #include <fmt/format.h>
-#include <CLI/CLI.hpp>
 
 #include <cmath>
-#include <filesystem>
 #include <map>
 
-#include "common/canvas.hpp"
-#include "common/progress.hpp"
+#include "common/example.hpp"
+#include "common/plot.hpp"
 #include "tapegrad.hpp"
-#include "tapegrad/autograd/parallel.hpp"
 
 namespace {
 
+namespace plot = tg::examples::plot;
+
 struct Config {
   std::string dataset = "ring";
-  int64_t steps = 3000;
   int64_t batch = 256;
   int64_t hidden = 128;
   std::string loss = "gan";
@@ -39,11 +37,8 @@ struct Config {
   int64_t d_steps = 1;
   double lr = 1e-3;
   double lr_d = 0;  // 0: the same as --lr
-  uint64_t seed = 0;
   int64_t samples = 2500;
   int64_t snapshot = 500;
-  int threads = 0;
-  std::string out = "out/gan2d";
   std::string checkpoint;
   std::string resume;
 };
@@ -65,43 +60,58 @@ std::string describe(const tg::est::ModeCoverage& c, int64_t modes) {
                      c.reverse_kl ? fmt::format("{:.4f}", *c.reverse_kl) : std::string("null"));
 }
 
-void snapshot(const std::string& path, double extent, tg::nn::Module& disc, const tg::Tensor& real,
-              const tg::Tensor& fake) {
-  tg::examples::Canvas canvas(480, extent);
-  {
-    tg::NoGradGuard no_grad;
-    // Evaluate D on the whole pixel grid in one batch.
-    const int n = canvas.size();
-    std::vector<float> grid;
-    grid.reserve(static_cast<size_t>(n) * static_cast<size_t>(n) * 2);
-    for (int r = 0; r < n; ++r)
-      for (int c = 0; c < n; ++c) {
-        grid.push_back(static_cast<float>(((c + 0.5) / n * 2 - 1) * extent));
-        grid.push_back(static_cast<float>((1 - (r + 0.5) / n * 2) * extent));
-      }
-    const auto d = tg::sigmoid(disc(tg::from_vector(grid, {int64_t{n} * n, 2}))).to_vector<float>();
-    size_t i = 0;
-    canvas.shade([&](double, double) { return tg::examples::diverging(d[i++]); });
+/// Columns 0 and 1 of points [N, 2] as two vectors.
+std::pair<std::vector<double>, std::vector<double>> columns(const tg::Tensor& points) {
+  const auto v = points.to_vector<double>();
+  std::vector<double> x, y;
+  for (size_t i = 0; i + 1 < v.size(); i += 2) {
+    x.push_back(v[i]);
+    y.push_back(v[i + 1]);
   }
-  canvas.grid();
-  auto draw = [&](const tg::Tensor& pts, tg::examples::Rgb colour) {
-    const auto v = pts.to_vector<float>();
-    for (size_t i = 0; i + 1 < v.size(); i += 2) canvas.dot(v[i], v[i + 1], colour, 2);
-  };
-  draw(real, {150, 150, 150});
-  draw(fake, {20, 20, 20});
-  canvas.save_png(path);
+  return {x, y};
+}
+
+/// D(x) over the square, with the data and the generator's samples on top.
+plot::Panel snapshot(int64_t step, double extent, tg::nn::Module& disc, const tg::Tensor& real,
+                     const tg::Tensor& fake) {
+  tg::NoGradGuard no_grad;
+  constexpr int64_t n = 160;  // cells per side, evaluated in one batch
+  const tg::Tensor axis = tg::linspace(-extent + extent / n, extent - extent / n, n);
+  const tg::Tensor xs = axis.reshape({1, n}).expand({n, n}).reshape({n * n, 1});
+  const tg::Tensor ys = axis.reshape({n, 1}).expand({n, n}).reshape({n * n, 1});
+  const tg::Tensor d = tg::sigmoid(disc(tg::cat({xs, ys}, 1)));
+  plot::Panel p{.title = fmt::format("step {}", step),
+                .xlabel = "x₁",
+                .ylabel = "x₂",
+                .heat = plot::HeatMap{.nx = n,
+                                      .ny = n,
+                                      .x0 = -extent,
+                                      .x1 = extent,
+                                      .y0 = -extent,
+                                      .y1 = extent,
+                                      .values = d.to_vector<double>(),
+                                      .vmin = 0,
+                                      .vmax = 1,
+                                      .colours = plot::ColourMap::Diverging,
+                                      .label = "D(x)"}};
+  auto [rx, ry] = columns(real);
+  auto [fx, fy] = columns(fake);
+  p.series.push_back(
+      {.x = rx, .y = ry, .label = "data", .mark = plot::Mark::Dots, .colour = plot::kGrey});
+  p.series.push_back(
+      {.x = fx, .y = fy, .label = "G(z)", .mark = plot::Mark::Dots, .colour = plot::kBlack});
+  return p;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  tg::examples::Example ex("gan2d", "a GAN learns a mixture of Gaussians (ring or grid)",
+                           {.steps = 3000, .full_steps = 20000});
   Config cfg;
-  CLI::App app{"gan2d: a GAN learns a mixture of Gaussians (ring or grid)"};
+  CLI::App& app = ex.cli();
   app.add_option("--dataset", cfg.dataset, "ring (8 modes, std 0.02) or grid (25 modes, std 0.05)")
       ->check(CLI::IsMember({"ring", "grid"}));
-  app.add_option("--steps", cfg.steps, "total generator steps (each after --d-steps D steps)")
-      ->check(CLI::PositiveNumber);
   app.add_option("--batch", cfg.batch, "samples per batch")->check(CLI::PositiveNumber);
   app.add_option("--hidden", cfg.hidden, "width of both MLPs")->check(CLI::PositiveNumber);
   const std::map<std::string, tg::est::GeneratorCost> costs{
@@ -125,23 +135,19 @@ int main(int argc, char** argv) {
   app.add_option("--lr", cfg.lr, "Adam learning rate (betas 0.5, 0.9)")->check(CLI::PositiveNumber);
   app.add_option("--lr-d", cfg.lr_d, "the discriminator's learning rate (default: --lr)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--seed", cfg.seed, "random seed");
   app.add_option("--samples", cfg.samples, "generator samples for mode coverage")
       ->check(CLI::PositiveNumber);
-  app.add_option("--snapshot", cfg.snapshot, "save a picture every N steps (0: only at the end)")
+  app.add_option("--snapshot", cfg.snapshot, "draw a picture every N steps (0: only at the end)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--threads", cfg.threads, "worker threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--out", cfg.out, "output folder for pictures");
   app.add_option("--checkpoint", cfg.checkpoint, "save the run here with every picture (.npz)");
   app.add_option("--resume", cfg.resume, "continue the run saved in this checkpoint");
-  CLI11_PARSE(app, argc, argv);
+  if (auto rc = ex.parse(argc, argv)) return *rc;
+  const int64_t steps = ex.flags().steps;
 
-  if (cfg.threads > 0) tg::set_num_threads(cfg.threads);
-  std::filesystem::create_directories(cfg.out);
+  // The game: data, two players, their optimisers, and the costs they minimise.
   const Dataset data = make_dataset(cfg.dataset);
   const int64_t modes = data.mixture.means().size(0);
-  tg::Generator gen(cfg.seed);
+  tg::Generator gen(ex.flags().seed);
   tg::nn::MLP generator({2, cfg.hidden, cfg.hidden, 2}, tg::nn::Activation::ReLU, gen);
   tg::nn::MLP discriminator({2, cfg.hidden, cfg.hidden, 1}, tg::nn::Activation::ReLU, gen);
   tg::optim::Adam opt_g(generator.parameters(), {.lr = cfg.lr, .betas = {0.5, 0.9}});
@@ -168,7 +174,7 @@ int main(int argc, char** argv) {
   if (!cfg.resume.empty()) driver.load(cfg.resume);
 
   // Evaluation draws come from their own generator, so they are the same on a resumed run.
-  tg::Generator eval_gen(cfg.seed + 0x9e3779b97f4a7c15ull);
+  tg::Generator eval_gen(ex.flags().seed + 0x9e3779b97f4a7c15ull);
   const tg::Tensor fixed_z = tg::randn({cfg.samples, 2}, eval_gen);
   const tg::Tensor shown_data = data.mixture.sample(1000, eval_gen);
   auto coverage = [&] {
@@ -177,41 +183,59 @@ int main(int argc, char** argv) {
   };
   auto picture = [&](int64_t step) {
     tg::NoGradGuard no_grad;
-    snapshot(fmt::format("{}/step_{:06d}.png", cfg.out, step), data.extent, discriminator,
-             shown_data, generator(fixed_z));
+    const std::string file = fmt::format("step_{:06d}.png", step);
+    plot::save_png(snapshot(step, data.extent, discriminator, shown_data, generator(fixed_z)),
+                   ex.path(file), 640, 560);
+    ex.picture(file, fmt::format("D(x) with data and samples at step {}", step));
     if (!cfg.checkpoint.empty()) driver.save(cfg.checkpoint);
   };
 
-  fmt::print(
-      "gan2d: {} ({} modes), {} steps, batch {}, loss {}{}, penalty {} (lambda {}), "
-      "{} D steps per G step, {} threads\n",
-      cfg.dataset, modes, cfg.steps, cfg.batch, cfg.loss,
+  ex.say(
+      "gan2d: {} ({} modes), {} steps, batch {}, loss {}{}, penalty {} (lambda {}), {} D "
+      "steps per G step, {} threads",
+      cfg.dataset, modes, steps, cfg.batch, cfg.loss,
       wgan ? "" : fmt::format(" (cost {})", cfg.cost), cfg.penalty, cfg.lambda, cfg.d_steps,
       tg::get_num_threads());
-  tg::examples::Progress progress(cfg.steps, "gan2d");
-  tg::est::StepRecord last;
-  driver.on_step([&](const tg::est::StepRecord& r) { last = r; });
-  auto values = [&](const tg::est::ModeCoverage& c) {
-    if (last.discriminator_loss.empty()) return describe(c, modes);  // resumed at the end
-    return fmt::format("D loss {:7.4f}  G cost {:7.4f}  {}", last.discriminator_loss.back(),
-                       last.generator_loss, describe(c, modes));
-  };
-  driver.every(100, [&](tg::est::GameDriver& d) {
-    if (d.steps_done() != cfg.steps) progress.report(d.steps_done(), values(coverage()));
+
+  // Training: every loss of every step goes to the CSV log and to the loss curves.
+  auto log = ex.csv("losses.csv", {"discriminator_loss", "penalty", "generator_loss"});
+  std::vector<double> curve_step, curve_d, curve_g;
+  tg::examples::Progress progress = ex.progress(steps, "gan2d");
+  std::string status = "starting";
+  driver.on_step([&](const tg::est::StepRecord& r) {
+    log.row(r.step, {r.discriminator_loss.back(), r.penalty.back(), r.generator_loss});
+    curve_step.push_back(static_cast<double>(r.step));
+    curve_d.push_back(r.discriminator_loss.back() + r.penalty.back());
+    curve_g.push_back(r.generator_loss);
+    progress.update(r.step, [&] { return status; });
   });
+  driver.every(100, [&](tg::est::GameDriver&) { status = describe(coverage(), modes); });
   if (cfg.snapshot > 0)
     driver.every(cfg.snapshot, [&](tg::est::GameDriver& d) {
-      if (d.steps_done() != cfg.steps) picture(d.steps_done());
+      if (d.steps_done() != steps) picture(d.steps_done());
     });
-  driver.run(std::max<int64_t>(0, cfg.steps - driver.steps_done()));
+  driver.run(std::max<int64_t>(0, steps - driver.steps_done()));
 
+  // The result: mode coverage, the last picture, the loss curves and the model.
   const tg::est::ModeCoverage c = coverage();
-  progress.finish(values(c));
+  progress.finish(describe(c, modes));
   picture(driver.steps_done());
-  fmt::print("pictures: {}/step_*.png (background: D(x), grey: data, black: G(z))\n", cfg.out);
-  // One machine-readable line for scripts (examples/gan2d_table.py).
-  fmt::print("result dataset={} modes={} of={} high_quality={:.6f} reverse_kl={}\n", cfg.dataset,
-             c.modes_covered, modes, c.high_quality_fraction,
-             c.reverse_kl ? fmt::format("{:.6f}", *c.reverse_kl) : std::string("null"));
+  plot::Panel losses{.title = "losses", .xlabel = "generator step", .ylabel = "loss"};
+  losses.series.push_back({.x = curve_step, .y = curve_d, .label = "discriminator (+ penalty)"});
+  losses.series.push_back({.x = curve_step, .y = curve_g, .label = "generator"});
+  if (!curve_step.empty()) {
+    plot::save_png(losses, ex.path("losses.png"));
+    ex.picture("losses.png", "discriminator and generator losses per step");
+  }
+  tg::nn::save(generator, ex.path("model.npz"));
+  ex.finish(tg::examples::JsonObject()
+                .add("dataset", cfg.dataset)
+                .add("cost", wgan ? std::string("wgan") : cfg.cost)
+                .add("penalty", cfg.penalty)
+                .add("steps", driver.steps_done())
+                .add("modes_covered", c.modes_covered)
+                .add("modes_total", modes)
+                .add("high_quality_fraction", c.high_quality_fraction)
+                .add("reverse_kl", c.reverse_kl.value_or(std::nan(""))));
   return 0;
 }

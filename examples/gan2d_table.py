@@ -9,7 +9,7 @@ no high-quality sample, is counted in 'null KL' and left out of the KL mean).
     examples/gan2d_table.py --gan2d build/examples/gan2d --seeds 5 --steps 3000
 """
 import argparse
-import re
+import json
 import statistics
 import subprocess
 import tempfile
@@ -23,20 +23,14 @@ METHODS = {
     "DRAGAN-NS": ["--loss", "gan", "--cost", "ns", "--penalty", "dragan", "--lambda", "1"],
     "WGAN-GP": ["--loss", "wgan", "--penalty", "wgan-gp", "--lambda", "0.1", "--d-steps", "5"],
 }
-RESULT = re.compile(r"result dataset=(\w+) modes=(\d+) of=(\d+) high_quality=([\d.]+) "
-                    r"reverse_kl=([\d.]+|null)")
 
 
 def run(gan2d, method, dataset, seed, args, out):
     cmd = [gan2d, "--dataset", dataset, "--seed", str(seed), "--steps", str(args.steps),
            "--samples", str(args.samples), "--threads", str(args.threads), "--snapshot", "0",
-           "--out", f"{out}/{dataset}-{method.replace(' ', '')}-{seed}"] + METHODS[method]
-    text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    m = RESULT.search(text)
-    if not m:
-        raise RuntimeError(f"no result line from {' '.join(cmd)}:\n{text}")
-    kl = None if m.group(5) == "null" else float(m.group(5))
-    return int(m.group(2)), int(m.group(3)), float(m.group(4)), kl
+           "--json", "--out", f"{out}/{dataset}-{method.replace(' ', '')}-{seed}"] + METHODS[method]
+    r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    return r["modes_covered"], r["modes_total"], r["high_quality_fraction"], r["reverse_kl"]
 
 
 def main():
