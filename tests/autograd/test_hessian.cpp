@@ -2,6 +2,8 @@
 // tapegrad/autograd/hessian.hpp checked against them and against each other.
 #include <gtest/gtest.h>
 
+#include "thread_count.hpp"
+
 #include <cmath>
 #include <cstring>
 
@@ -237,16 +239,6 @@ TEST(Hessian, NoGraphIsLeftBehind) {
 
 }  // namespace
 
-/// Limits the kernels (and the loop form's parallel tasks) to `n` threads for the guard's
-/// lifetime.
-class ThreadCount {
- public:
-  explicit ThreadCount(int n) { tg::set_num_threads(n); }
-  ~ThreadCount() { tg::set_num_threads(0); }
-  ThreadCount(const ThreadCount&) = delete;
-  ThreadCount& operator=(const ThreadCount&) = delete;
-};
-
 /// The parameter gradients of the trace of an MLP energy's Hessian (create_graph),
 /// flattened; float32, so rounding shows in the last bits. B = 128 and D = 16 make the
 /// tasks long enough that both threads take some (with smaller ones the calling thread
@@ -273,10 +265,10 @@ std::vector<float> score_matching_gradients(bool loop) {
 TEST(Hessian, TraceGradientsAreBitIdenticalOverRunsAtTwoThreadsAndEqualOneThreads) {
   std::vector<float> at_one;
   {
-    ThreadCount one(1);
+    tgtest::ThreadCount one(1);
     at_one = score_matching_gradients(true);
   }
-  ThreadCount two(2);
+  tgtest::ThreadCount two(2);
   for (int run = 0; run < 20; ++run) {
     const std::vector<float> g = score_matching_gradients(true);
     ASSERT_EQ(g.size(), at_one.size());

@@ -27,7 +27,7 @@ inline ::testing::AssertionResult module_gradcheck(tg::nn::Module& m, const tg::
     return m(in[0]);
   };
   const auto r = tg::gradcheck(f, {x.detach().clone().requires_grad_()},
-                           {.eps = o.eps, .atol = o.atol, .rtol = o.rtol});
+                               {.eps = o.eps, .atol = o.atol, .rtol = o.rtol});
   if (!r) return ::testing::AssertionFailure() << "input gradient: " << r.message;
   if (m.parameters().empty()) return ::testing::AssertionSuccess();
 

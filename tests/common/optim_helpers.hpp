@@ -40,8 +40,9 @@ inline void expect_trajectory(const MakeOptimizer& make, const std::vector<doubl
 
 template <class Opt, class Options>
 MakeOptimizer make(Options options) {
-  return
-      [options](std::vector<tg::Tensor> ps) { return std::make_unique<Opt>(std::move(ps), options); };
+  return [options](std::vector<tg::Tensor> ps) {
+    return std::make_unique<Opt>(std::move(ps), options);
+  };
 }
 
 }  // namespace tgtest

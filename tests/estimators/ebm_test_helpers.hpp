@@ -15,6 +15,7 @@
 #include "tapegrad/estimators/energy.hpp"
 #include "tapegrad/nn/module.hpp"
 #include "tapegrad/optim/adam.hpp"
+#include "thread_count.hpp"
 
 namespace tgtest {
 
@@ -129,15 +130,6 @@ inline void expect_fits(const std::vector<double>& mean, const std::vector<doubl
           << what << " cov " << i << j;
     }
 }
-
-/// Limits the kernels and parallel tasks to `n` threads for the guard's lifetime.
-class ThreadCount {
- public:
-  explicit ThreadCount(int n) { set_num_threads(n); }
-  ~ThreadCount() { set_num_threads(0); }
-  ThreadCount(const ThreadCount&) = delete;
-  ThreadCount& operator=(const ThreadCount&) = delete;
-};
 
 /// The gradients of every tensor in `params` after `loss().backward()`, flattened.
 template <class Loss>

@@ -2,25 +2,17 @@
 // live nodes at the baseline after every step, a constant set of live tensor bytes, and the
 // resident memory flat after warm-up (the slack as in tests/reliability/test_long_run.cpp).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <functional>
 
 #include "ebm_test_helpers.hpp"
+#include "resident_memory.hpp"
 #include "tapegrad/estimators/contrastive_divergence.hpp"
 #include "tapegrad/estimators/flow_contrastive.hpp"
 #include "tapegrad/estimators/score_matching.hpp"
 #include "tapegrad/estimators/variational_ebm.hpp"
 #include "tapegrad/optim/adam.hpp"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TG_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TG_TEST_SANITIZED 1
-#endif
-#endif
 
 namespace {
 
@@ -32,13 +24,6 @@ constexpr int kWarmup = 200;
 // One leaked [8, 8] float64 activation per step would add 0.9 MiB over the measured steps,
 // a leaked node ~0.5 MiB; allocator noise stays within a few 4 KiB pages.
 constexpr int64_t kRssSlackBytes = 256 * 1024;
-
-int64_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t size_pages = 0, resident_pages = 0;
-  statm >> size_pages >> resident_pages;
-  return resident_pages * sysconf(_SC_PAGESIZE);
-}
 
 /// Runs kSteps Adam steps on loss(gen) for a fresh small energy (and `extra` parameters the
 /// loss trains too) and checks memory.
@@ -67,8 +52,8 @@ void expect_flat_memory(const char* what,
     last = step();
     ASSERT_EQ(tg::live_nodes(), nodes) << what << ", step " << i;
     ASSERT_EQ(tg::live_bytes(), bytes) << what << ", step " << i;
-    if (i == kWarmup) rss_after_warmup = resident_bytes();
-    if (i > kWarmup) rss_peak = std::max(rss_peak, resident_bytes());
+    if (i == kWarmup) rss_after_warmup = tgtest::resident_bytes();
+    if (i > kWarmup) rss_peak = std::max(rss_peak, tgtest::resident_bytes());
   }
   EXPECT_TRUE(std::isfinite(last)) << what;
   EXPECT_NE(last, first) << what;  // every step did real work

@@ -2,6 +2,8 @@
 // the kernels' results do not depend on the thread count (docs/reliability.md).
 #include <gtest/gtest.h>
 
+#include "thread_count.hpp"
+
 #include <cstring>
 #include <vector>
 
@@ -10,15 +12,6 @@
 #include "tapegrad/autograd/parallel.hpp"
 
 namespace {
-
-/// Limits the kernels to `n` threads for the guard's lifetime.
-class ThreadCount {
- public:
-  explicit ThreadCount(int n) { tg::set_num_threads(n); }
-  ~ThreadCount() { tg::set_num_threads(0); }
-  ThreadCount(const ThreadCount&) = delete;
-  ThreadCount& operator=(const ThreadCount&) = delete;
-};
 
 /// Both losses of every step, in order.
 std::vector<double> gan_losses(uint64_t seed, int steps) {
@@ -38,7 +31,7 @@ bool bit_identical(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 TEST(Determinism, SameSeedGivesBitIdenticalGanLossesOver200StepsAtTwoThreads) {
-  ThreadCount two(2);
+  tgtest::ThreadCount two(2);
   const auto a = gan_losses(3, 200);
   const auto b = gan_losses(3, 200);
   EXPECT_TRUE(bit_identical(a, b));
@@ -50,11 +43,11 @@ TEST(Determinism, SameSeedGivesBitIdenticalGanLossesOver200StepsAtTwoThreads) {
 TEST(Determinism, GanLossesDoNotDependOnTheThreadCount) {
   std::vector<double> one, two;
   {
-    ThreadCount t(1);
+    tgtest::ThreadCount t(1);
     one = gan_losses(5, 50);
   }
   {
-    ThreadCount t(2);
+    tgtest::ThreadCount t(2);
     two = gan_losses(5, 50);
   }
   EXPECT_TRUE(bit_identical(one, two));
@@ -64,7 +57,7 @@ TEST(Determinism, GanLossesDoNotDependOnTheThreadCount) {
 // reductions combine fixed blocks in a fixed order, GEMM splits output tiles.
 TEST(Determinism, LargeReductionsAndMatmulDoNotDependOnTheThreadCount) {
   auto run = [](int threads) {
-    ThreadCount t(threads);
+    tgtest::ThreadCount t(threads);
     tg::Generator gen(11);
     tg::Tensor x = tg::randn({1 << 20}, gen);
     tg::Tensor a = tg::randn({256, 384}, gen), b = tg::randn({384, 192}, gen);

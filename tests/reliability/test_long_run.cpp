@@ -3,7 +3,6 @@
 // back to the baseline after every step), hold a constant set of live tensor bytes, and do
 // not grow the process's resident memory after warm-up.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
@@ -11,14 +10,7 @@
 #include <string>
 
 #include "gan_loop.hpp"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TG_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TG_TEST_SANITIZED 1
-#endif
-#endif
+#include "resident_memory.hpp"
 
 namespace {
 
@@ -29,14 +21,6 @@ constexpr int kWarmup = 200;
 // steps; a leaked node with a scalar output (~300 bytes with its tensor) 0.5 MiB. Allocator
 // noise measured on this loop stays within a few 4 KiB pages. 256 KiB sits between the two.
 constexpr int64_t kRssSlackBytes = 256 * 1024;
-
-/// Resident set size of this process in bytes (second field of /proc/self/statm).
-int64_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t size_pages = 0, resident_pages = 0;
-  statm >> size_pages >> resident_pages;
-  return resident_pages * sysconf(_SC_PAGESIZE);
-}
 
 class LongRun : public testing::TestWithParam<tg::est::Penalty> {};
 
@@ -55,8 +39,8 @@ TEST_P(LongRun, TwoThousandDriverStepsFreeTheirGraphsAndHoldMemoryFlat) {
     ASSERT_EQ(tg::live_nodes(), nodes) << "step " << i;
     ASSERT_EQ(tg::live_bytes(), bytes) << "step " << i;
     ASSERT_TRUE(std::isfinite(last.discriminator) && std::isfinite(last.generator)) << "step " << i;
-    if (i == kWarmup) rss_after_warmup = resident_bytes();
-    if (i > kWarmup) rss_peak = std::max(rss_peak, resident_bytes());
+    if (i == kWarmup) rss_after_warmup = tgtest::resident_bytes();
+    if (i > kWarmup) rss_peak = std::max(rss_peak, tgtest::resident_bytes());
   }
   // Every step did real work: the discriminator's loss moved away from its start.
   EXPECT_NE(last.discriminator, first.discriminator);
