@@ -27,7 +27,7 @@ Tensor binary_values(const char* op, Binary k, const Tensor& a, const Tensor& b)
   detail::check_defined(op, b);
   detail::check_same_dtype(op, a, b);
   const Shape so = broadcast_shapes(a.shape(), b.shape(), op);
-  Tensor out = empty(so, a.dtype());
+  Tensor out = detail::empty_for(op, so, a.dtype());
   visit_dtype(a.dtype(), [&]<class T>() {
     kernels::binary<T>(k, a.data<T>(), a.shape(), b.data<T>(), b.shape(), out.data<T>(), so);
   });
@@ -321,7 +321,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   detail::check_same_dtype("where", cond, a);
   const Shape so =
       broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
-  Tensor out = empty(so, a.dtype());
+  Tensor out = detail::empty_for("where", so, a.dtype());
   {
     NoGradGuard values_only;
     Tensor c = broadcast_to(cond, so), ea = broadcast_to(a, so), eb = broadcast_to(b, so);
