@@ -80,7 +80,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
                 [](BackwardContext& c) {
                   Tensor g = c.grad(), a = c.saved(0), b = c.saved(1);
                   return TensorList{c.needs_grad(0) ? g / b : Tensor(),
-                                    c.needs_grad(1) ? -g * a / (b * b) : Tensor()};
+                                    // −g·(a/b)/b, not −g·a/b²: b² underflows for tiny b
+                                    c.needs_grad(1) ? -g * (a / b) / b : Tensor()};
                 });
 }
 
