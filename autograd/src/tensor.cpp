@@ -20,12 +20,12 @@ namespace tg {
 TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
 
 Tensor detail::empty_for(std::string_view op, const Shape& shape, Dtype dtype) {
-  std::size_t bytes = itemsize(dtype);
-  bool overflow = false;
-  for (int64_t d : shape) {
+  for (int64_t d : shape)
     if (d < 0) throw ShapeError(fmt::format("{}: negative extent in shape {}", op, shape.str()));
-    overflow = overflow || __builtin_mul_overflow(bytes, static_cast<std::size_t>(d), &bytes);
-  }
+  // numel() is 0 beside a zero extent and a ShapeError if the element count overflows.
+  std::size_t bytes = 0;
+  const bool overflow =
+      __builtin_mul_overflow(static_cast<std::size_t>(shape.numel()), itemsize(dtype), &bytes);
   if (overflow || bytes > max_allocation_bytes())  // Note [Allocation limit]
     throw MemoryError(fmt::format(
         "{}: a {} tensor of shape {} needs {} bytes, more than this machine's physical memory "

@@ -355,14 +355,18 @@ TEST(KernelsBinary, BroadcastingMatchesReferenceExactly) {
   }
 }
 
-TEST(KernelsBinary, MinimumMaximumPropagateNaNFromTheLeft) {
+// NaN in either operand propagates, as in PyTorch (the extreme-value sweep found the NaN
+// of the right operand dropped: tests/reliability/test_extreme_values.cpp).
+TEST(KernelsBinary, MinimumMaximumPropagateNaNFromEitherOperand) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const std::vector<float> a = {nan, 1, 2}, b = {1, nan, 0};
   std::vector<float> out(3);
-  k::binary<float>(k::Binary::Maximum, a.data(), {3}, b.data(), {3}, out.data(), {3});
-  EXPECT_TRUE(std::isnan(out[0]));
-  EXPECT_EQ(out[1], 1);
-  EXPECT_EQ(out[2], 2);
+  for (auto op : {k::Binary::Maximum, k::Binary::Minimum}) {
+    k::binary<float>(op, a.data(), {3}, b.data(), {3}, out.data(), {3});
+    EXPECT_TRUE(std::isnan(out[0]));
+    EXPECT_TRUE(std::isnan(out[1]));
+    EXPECT_EQ(out[2], op == k::Binary::Maximum ? 2 : 0);
+  }
 }
 
 TEST(KernelsBinary, ComparisonsWithNaNFollowIEEE) {  // NaN != anything, nothing else holds

@@ -28,8 +28,8 @@ TEST(Allocation, AHugeTensorRaisesMemoryErrorNamingOpShapeAndBytes) {
       {"ones", "float64", "[1099511627776, 2]", "17592186044416"}));
   EXPECT_TRUE(throws<tg::MemoryError>([] { tg::full({kHuge}, 3.0); }, {"full"}));
   EXPECT_TRUE(throws<tg::MemoryError>([] { tg::empty({kHuge}); }, {"empty"}));
-  EXPECT_TRUE(
-      throws<tg::MemoryError>([] { tg::eye(kHuge); }, {"eye", "[1099511627776, 1099511627776]"}));
+  EXPECT_TRUE(throws<tg::MemoryError>([] { tg::eye(int64_t{1} << 20); },
+                                      {"eye", "[1048576, 1048576]", "4398046511104 bytes"}));
   EXPECT_TRUE(throws<tg::MemoryError>([] { tg::arange(kHuge); }, {"arange"}));
   tg::Generator gen(0);
   EXPECT_TRUE(throws<tg::MemoryError>([&] { tg::randn({kHuge}, gen); }, {"randn"}));
@@ -37,11 +37,17 @@ TEST(Allocation, AHugeTensorRaisesMemoryErrorNamingOpShapeAndBytes) {
 }
 
 TEST(Allocation, ASizeThatOverflowsSixtyFourBitsIsAMemoryErrorNotAWrappedSmallBlock) {
+  // 2^62 elements fit int64, but 2^62 float32 are 2^64 bytes.
+  constexpr int64_t k31 = int64_t{1} << 31;
   EXPECT_TRUE(throws<tg::MemoryError>(
       [] {
-        tg::zeros({kHuge, kHuge, kHuge});
+        tg::zeros({k31, k31});
       },
-      {"zeros", "over 2^64", "[1099511627776, 1099511627776"}));
+      {"zeros", "over 2^64", "[2147483648, 2147483648]"}));
+  // An element count that itself overflows is a ShapeError (the sweep's
+  // shape_element_count_overflows), and huge extents beside a zero are an empty tensor.
+  EXPECT_THROW(tg::zeros({kHuge, kHuge, kHuge}), tg::ShapeError);
+  EXPECT_EQ(tg::zeros({kHuge, 0, kHuge}).numel(), 0);
 }
 
 TEST(Allocation, AnOpWhoseOutputIsTooLargeNamesItselfAndTheOutputShape) {
