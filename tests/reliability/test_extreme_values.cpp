@@ -162,10 +162,6 @@ bool moments_out_of_range(const Row& r) {
          (spread > 0 && spread < 2 * std::sqrt(min)) || !(std::abs(r.in[0] + r.in[1]) <= max);
 }
 
-bool float64_subnormal(const Row& r, double v) {
-  return r.float64 && v != 0 && std::abs(v) < std::numeric_limits<double>::min();
-}
-
 struct Deviation {
   const char* op;
   std::function<bool(const Row&)> applies;
@@ -199,11 +195,6 @@ const std::vector<Deviation>& deviations() {
       {"pow_0.5", [](const Row& r) { return r.in[0] == 0 || r.in[0] == -INF; },
        "tapegrad follows C's pow: pow(-inf, 0.5) = +inf and 0.5 * pow(-0, -0.5) = +inf; "
        "PyTorch gives NaN and -inf"},
-      {"log", [](const Row& r) { return float64_subnormal(r, r.in[0]); },
-       "tapegrad is wrong: xsimd's float64 log gives -746.5 for every subnormal input "
-       "(log(1e-310) is -713.8); a defect to fix (docs/reliability.md)"},
-      {"pow", [](const Row& r) { return float64_subnormal(r, r.in[0]); },
-       "the float64 log defect above, through d/db = a^b log a at a subnormal base"},
   };
   return list;
 }
