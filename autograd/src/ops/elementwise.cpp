@@ -115,13 +115,14 @@ Tensor pow(const Tensor& x, double p) {
   });
 }
 
-// ∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·log a (taken as 0 where a = 0)
+// ∂aᵇ/∂a = b·aᵇ⁻¹ (taken as 0 where b = 0: a⁰ = 1 is constant in a, and b·aᵇ⁻¹ would be
+// 0·∞ = NaN at a = 0; PyTorch does the same), ∂aᵇ/∂b = aᵇ·log a (taken as 0 where a = 0)
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = binary_values("pow", Binary::Pow, a, b);
   return record("pow", {a, b}, y, {a, b, y}, [](BackwardContext& c) {
     Tensor g = c.grad(), a = c.saved(0), b = c.saved(1);
     Tensor ga, gb;
-    if (c.needs_grad(0)) ga = g * b * pow(a, b - 1.0);
+    if (c.needs_grad(0)) ga = where(eq(b, zeros_like(b)), zeros_like(b), g * b * pow(a, b - 1.0));
     if (c.needs_grad(1)) {
       Tensor zero = eq(a, zeros_like(a));
       Tensor safe_a = where(zero, ones_like(a), a);  // keeps log finite in double backward
