@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "allocation.hpp"
 #include "tapegrad/autograd/error.hpp"
 
 namespace tg {
@@ -30,8 +31,8 @@ void check_shape(const char* op, const Shape& shape) {
 }
 
 template <class F>
-Tensor generate(const Shape& shape, Dtype dtype, F value_at) {
-  Tensor t = empty(shape, dtype);
+Tensor generate(std::string_view op, const Shape& shape, Dtype dtype, F value_at) {
+  Tensor t = detail::empty_for(op, shape, dtype);
   visit_dtype(dtype, [&]<class T>() {
     T* p = t.data<T>();
     for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(value_at(i));
@@ -45,7 +46,7 @@ Tensor rand(const Shape& shape, Generator& gen, Dtype dtype, double low, double 
     throw ValueError(fmt::format("rand: expected low < high, got [{}, {})", low, high));
   check_shape("rand", shape);
   const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
-  Tensor t = generate(shape, dtype, [&](int64_t i) {
+  Tensor t = generate("rand", shape, dtype, [&](int64_t i) {
     return low + (high - low) * gen.uniform(base + static_cast<uint64_t>(i));
   });
   // u < 1 can still round up to `high` (in float32 every u ≥ 1 − 2⁻²⁵ does): keep the
@@ -64,7 +65,7 @@ Tensor randn(const Shape& shape, Generator& gen, Dtype dtype, double mean, doubl
   if (!(stddev >= 0)) throw ValueError(fmt::format("randn: stddev must be >= 0, got {}", stddev));
   check_shape("randn", shape);
   const uint64_t base = gen.advance(2 * static_cast<uint64_t>(shape.numel()));
-  return generate(shape, dtype, [&](int64_t i) {
+  return generate("randn", shape, dtype, [&](int64_t i) {
     const uint64_t c = base + 2 * static_cast<uint64_t>(i);
     const double u1 = 1.0 - gen.uniform(c);  // in (0, 1]: log is finite
     const double u2 = gen.uniform(c + 1);
@@ -78,7 +79,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen, Dt
   check_shape("randint", shape);
   const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
   const auto span = static_cast<uint64_t>(high - low);
-  return generate(shape, dtype, [&](int64_t i) {
+  return generate("randint", shape, dtype, [&](int64_t i) {
     return static_cast<double>(
         low + static_cast<int64_t>(gen.bits(base + static_cast<uint64_t>(i)) % span));
   });
@@ -90,7 +91,7 @@ Tensor bernoulli(const Tensor& p, Generator& gen) {
     if (!(q >= 0 && q <= 1))
       throw ValueError(fmt::format("bernoulli: probability {} is outside [0, 1]", q));
   const uint64_t base = gen.advance(static_cast<uint64_t>(p.numel()));
-  return generate(p.shape(), p.dtype(), [&](int64_t i) {
+  return generate("bernoulli", p.shape(), p.dtype(), [&](int64_t i) {
     return gen.uniform(base + static_cast<uint64_t>(i)) < probs[static_cast<size_t>(i)] ? 1.0 : 0.0;
   });
 }
@@ -100,7 +101,7 @@ Tensor bernoulli(const Shape& shape, double p, Generator& gen, Dtype dtype) {
     throw ValueError(fmt::format("bernoulli: probability {} is outside [0, 1]", p));
   check_shape("bernoulli", shape);
   const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
-  return generate(shape, dtype, [&](int64_t i) {
+  return generate("bernoulli", shape, dtype, [&](int64_t i) {
     return gen.uniform(base + static_cast<uint64_t>(i)) < p ? 1.0 : 0.0;
   });
 }

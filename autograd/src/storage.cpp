@@ -3,12 +3,12 @@
 // docs/kernels.md for the measurement).
 #include "tapegrad/autograd/storage.hpp"
 
+#include "allocation.hpp"
 #include "tapegrad/autograd/small_alloc.hpp"
 
 #include <tbb/scalable_allocator.h>
 
 #include <atomic>
-#include <new>
 
 namespace tg {
 namespace {
@@ -17,8 +17,7 @@ constexpr std::size_t kAlignment = 64;
 }  // namespace
 
 Storage::Storage(std::size_t n) : nbytes(n) {
-  data = scalable_aligned_malloc(n == 0 ? kAlignment : n, kAlignment);
-  if (data == nullptr) throw std::bad_alloc();
+  data = detail::allocate_aligned(n == 0 ? kAlignment : n, kAlignment, "tensor storage");
   g_live_bytes.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
 }
 

@@ -5,6 +5,7 @@
 
 #include <ostream>
 
+#include "allocation.hpp"
 #include "kernels/kernels.hpp"
 #include "tapegrad/autograd/engine.hpp"
 #include "tapegrad/autograd/error.hpp"
@@ -18,15 +19,32 @@ namespace tg {
 
 TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
 
-Tensor empty(const Shape& shape, Dtype dtype) {
+Tensor detail::empty_for(std::string_view op, const Shape& shape, Dtype dtype) {
   for (int64_t d : shape)
-    if (d < 0) throw ShapeError(fmt::format("empty: negative extent in shape {}", shape.str()));
-  auto impl = detail::make_shared_small<TensorImpl>();
-  impl->storage = Storage::allocate(static_cast<std::size_t>(shape.numel()) * itemsize(dtype));
+    if (d < 0) throw ShapeError(fmt::format("{}: negative extent in shape {}", op, shape.str()));
+  // numel() is 0 beside a zero extent and a ShapeError if the element count overflows.
+  std::size_t bytes = 0;
+  const bool overflow =
+      __builtin_mul_overflow(static_cast<std::size_t>(shape.numel()), itemsize(dtype), &bytes);
+  if (overflow || bytes > max_allocation_bytes())  // Note [Allocation limit]
+    throw MemoryError(fmt::format(
+        "{}: a {} tensor of shape {} needs {} bytes, more than this machine's physical memory "
+        "({} bytes)",
+        op, name(dtype), shape.str(), overflow ? "over 2^64" : fmt::to_string(bytes),
+        max_allocation_bytes()));
+  auto impl = make_shared_small<TensorImpl>();
+  try {
+    impl->storage = Storage::allocate(bytes);
+  } catch (const MemoryError& e) {
+    throw MemoryError(fmt::format("{}: a {} tensor of shape {} needs {} bytes ({})", op,
+                                  name(dtype), shape.str(), bytes, e.what()));
+  }
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }
+
+Tensor empty(const Shape& shape, Dtype dtype) { return detail::empty_for("empty", shape, dtype); }
 
 namespace {
 void check(const Tensor& t, const char* what) {

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <climits>
+#include <string_view>
 #include <vector>
 
 #include "npy.hpp"
@@ -41,6 +42,20 @@ std::size_t find_end_record(const Archive& a) {
   a.fail("no end-of-central-directory record");
 }
 
+/// Refuses a file whose archive comment names another checkpoint format version (Note
+/// [Checkpoint format version] in npz.hpp).
+void check_version(const Archive& a, std::size_t end) {
+  const uint16_t comment_len = zip::get16(a.bytes.data() + end + 20);
+  const unsigned char* c = a.at(end + zip::kEndSize, comment_len, "archive comment");
+  const std::string_view comment(reinterpret_cast<const char*>(c), comment_len);
+  if (!comment.starts_with(zip::kVersionComment)) return;  // a plain .npz (numpy's)
+  const std::string version(comment.substr(zip::kVersionComment.size()));
+  if (version != std::to_string(kCheckpointFormatVersion))
+    throw IoError(fmt::format(
+        "load {}: checkpoint format version {} is not supported: this tapegrad reads version {}",
+        a.path, version.substr(0, 20), kCheckpointFormatVersion));
+}
+
 std::vector<unsigned char> inflate_member(const Archive& a, const unsigned char* src,
                                           uint32_t csize, uint32_t usize, const std::string& name) {
   // Deflate expands at most ~1032:1; a larger claimed size is corrupt.
@@ -66,6 +81,7 @@ NamedTensors read_npz(const std::string& path) {
   const std::vector<unsigned char> bytes = detail::read_file(path, "load");
   const Archive a{path, bytes};
   const std::size_t end = find_end_record(a);
+  check_version(a, end);
   const unsigned char* e = bytes.data() + end;
   const uint16_t entries = zip::get16(e + 10);
   const uint32_t cd_size = zip::get32(e + 12);

@@ -1,13 +1,16 @@
 // Writing .npz files; see Note [Safe checkpoint writes] in npz.hpp.
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 #include "npy.hpp"
 #include "tapegrad/autograd/error.hpp"
@@ -19,12 +22,34 @@ namespace tg::nn {
 namespace {
 
 std::atomic<int64_t> g_fail_after{-1};
+constexpr std::string_view kTmpInfix = ".tmp-";
+
+/// Removes "<path>.tmp-<pid>-XXXXXX" files whose process has gone: temporaries of a save
+/// that was killed. Another live process's temporary (a concurrent save) is left alone.
+void remove_stray_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const std::string prefix = target.filename().string() + std::string(kTmpInfix);
+  std::error_code ec;
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;  // another saver may have removed it first
+      fs::remove(it->path(), ignored);
+    }
+  }
+}
 
 /// A temporary file that is removed unless committed by renaming it over the target.
 class AtomicFile {
  public:
   explicit AtomicFile(const std::string& path) : path_(path) {
-    tmp_ = path + ".tmp-XXXXXX";
+    remove_stray_temporaries(path);
+    tmp_ = fmt::format("{}{}{}-XXXXXX", path, kTmpInfix, ::getpid());
     const int fd = mkstemp(tmp_.data());
     if (fd < 0)
       throw IoError(fmt::format("save {}: cannot create a temporary file beside it: {}", path,
@@ -139,8 +164,9 @@ void write_npz(const std::string& path, const NamedTensors& tensors) {
   zip::put16(end, static_cast<uint16_t>(tensors.size()));
   zip::put32(end, static_cast<uint32_t>(central.size()));
   zip::put32(end, static_cast<uint32_t>(file.written()));
-  zip::put16(end, 0);
-  file.write(central + end);
+  const std::string comment = fmt::format("{}{}", zip::kVersionComment, kCheckpointFormatVersion);
+  zip::put16(end, static_cast<uint16_t>(comment.size()));
+  file.write(central + end + comment);
   file.commit();
 }
 

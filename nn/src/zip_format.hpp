@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tg::nn::zip {
 
@@ -13,6 +14,9 @@ inline constexpr std::size_t kCentralHeaderSize = 46;
 inline constexpr std::size_t kEndSize = 22;
 inline constexpr uint16_t kStored = 0;
 inline constexpr uint16_t kDeflated = 8;
+/// The archive comment write_npz puts in the end record, followed by the format version
+/// (tg::nn::kCheckpointFormatVersion); numpy ignores it.
+inline constexpr std::string_view kVersionComment = "tapegrad checkpoint format ";
 
 inline void put16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v & 0xff));

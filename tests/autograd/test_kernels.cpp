@@ -265,6 +265,19 @@ TEST(KernelsUnary, Float64CloseToStd) {
   }
 }
 
+// xsimd's float64 log gave -746.5 for every subnormal (found by the extreme-value sweep,
+// tests/reliability/test_extreme_values.cpp); subnormal lanes now go through std::log.
+TEST(KernelsUnary, LogOfSubnormalsMatchesStd) {
+  const std::vector<double> x = {5e-324, 1e-310, 2.2e-308, 1.0, 1e-320, 3e-315, 0.5, 1e-300};
+  std::vector<double> y(x.size());
+  k::unary<double>(k::Unary::Log, x.data(), y.data(), static_cast<int64_t>(x.size()), {});
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_DOUBLE_EQ(y[i], std::log(x[i])) << x[i];
+  const std::vector<float> xf = {1e-45f, 1e-40f, 1e-38f, 1.0f, 2e-39f, 0.25f, 7e-42f, 3.0f};
+  std::vector<float> yf(xf.size());
+  k::unary<float>(k::Unary::Log, xf.data(), yf.data(), static_cast<int64_t>(xf.size()), {});
+  for (std::size_t i = 0; i < xf.size(); ++i) EXPECT_FLOAT_EQ(yf[i], std::log(xf[i])) << xf[i];
+}
+
 TEST(KernelsUnary, OddLengthsAndTails) {  // lengths around the vector width, every offset
   for (int64_t n : {1, 2, 15, 16, 17, 31, 33, 255, 257}) {
     const auto x = random_vec<float>(n + 3, static_cast<uint64_t>(n));
@@ -355,14 +368,18 @@ TEST(KernelsBinary, BroadcastingMatchesReferenceExactly) {
   }
 }
 
-TEST(KernelsBinary, MinimumMaximumPropagateNaNFromTheLeft) {
+// NaN in either operand propagates, as in PyTorch (the extreme-value sweep found the NaN
+// of the right operand dropped: tests/reliability/test_extreme_values.cpp).
+TEST(KernelsBinary, MinimumMaximumPropagateNaNFromEitherOperand) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const std::vector<float> a = {nan, 1, 2}, b = {1, nan, 0};
   std::vector<float> out(3);
-  k::binary<float>(k::Binary::Maximum, a.data(), {3}, b.data(), {3}, out.data(), {3});
-  EXPECT_TRUE(std::isnan(out[0]));
-  EXPECT_EQ(out[1], 1);
-  EXPECT_EQ(out[2], 2);
+  for (auto op : {k::Binary::Maximum, k::Binary::Minimum}) {
+    k::binary<float>(op, a.data(), {3}, b.data(), {3}, out.data(), {3});
+    EXPECT_TRUE(std::isnan(out[0]));
+    EXPECT_TRUE(std::isnan(out[1]));
+    EXPECT_EQ(out[2], op == k::Binary::Maximum ? 2 : 0);
+  }
 }
 
 TEST(KernelsBinary, ComparisonsWithNaNFollowIEEE) {  // NaN != anything, nothing else holds

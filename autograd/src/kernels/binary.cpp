@@ -119,18 +119,24 @@ void binary(Binary op, const T* a, const Shape& sa, const T* b, const Shape& sb,
       return zip(a, sa, b, sb, out, so, detail::kGrainHeavy, vpow,
                  [](T x, T y) { return std::pow(x, y); });
     }
-    // NaN in x propagates; otherwise std::min / std::max. (xsimd's != is an ordered
-    // compare, false for NaN: use isnan and ==.)
+    // NaN in either operand propagates (x + y is then NaN), as in PyTorch; otherwise
+    // std::min / std::max. (xsimd's != is an ordered compare, false for NaN: use isnan.)
     case Binary::Minimum:
       return zip(
           a, sa, b, sb, out, so, cheap,
-          [](V x, V y) { return xsimd::select(xsimd::isnan(x), x, xsimd::select(y < x, y, x)); },
-          [](T x, T y) { return std::isnan(x) ? x : std::min(x, y); });
+          [](V x, V y) {
+            return xsimd::select(xsimd::isnan(x) || xsimd::isnan(y), x + y,
+                                 xsimd::select(y < x, y, x));
+          },
+          [](T x, T y) { return std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y); });
     case Binary::Maximum:
       return zip(
           a, sa, b, sb, out, so, cheap,
-          [](V x, V y) { return xsimd::select(xsimd::isnan(x), x, xsimd::select(x < y, y, x)); },
-          [](T x, T y) { return std::isnan(x) ? x : std::max(x, y); });
+          [](V x, V y) {
+            return xsimd::select(xsimd::isnan(x) || xsimd::isnan(y), x + y,
+                                 xsimd::select(x < y, y, x));
+          },
+          [](T x, T y) { return std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y); });
     case Binary::Eq:
       return cmp([](V x, V y) { return x == y; }, [](T x, T y) { return x == y; });
     case Binary::Ne:  // xsimd's != is an ordered compare, false for NaN: select on ==

@@ -17,9 +17,9 @@
 #include <tbb/scalable_allocator.h>
 
 #include <memory>
-#include <new>
 #include <tuple>
 
+#include "../allocation.hpp"
 #include "kernels.hpp"
 
 #ifdef TAPEGRAD_USE_OPENBLAS
@@ -52,8 +52,7 @@ struct ScalableDeleter {
 template <class T>
 std::unique_ptr<T[], ScalableDeleter> alloc_packed(int64_t n) {
   const size_t bytes = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
-  void* p = scalable_aligned_malloc(bytes == 0 ? 64 : bytes, 64);
-  if (p == nullptr) throw std::bad_alloc();
+  void* p = tg::detail::allocate_aligned(bytes == 0 ? 64 : bytes, 64, "matmul packing buffer");
   return std::unique_ptr<T[], ScalableDeleter>(static_cast<T*>(p));
 }
 

@@ -59,6 +59,15 @@ Vec<T> vexpm1(Vec<T> v) {
                           [](T x) { return std::expm1(x); });
 }
 
+// xsimd's float64 log gives -746.5 for every subnormal input (log(1e-310) is -713.8;
+// found by tests/reliability/test_extreme_values.cpp): lanes below the smallest normal
+// number (rare) go through std::.
+template <class T>
+Vec<T> vlog(Vec<T> v) {
+  return patch_outside<T>(v, xsimd::log(v), std::numeric_limits<T>::min(),
+                          std::numeric_limits<T>::infinity(), [](T x) { return std::log(x); });
+}
+
 // sigmoid(x) = 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) otherwise: exp never overflows.
 template <class T>
 Vec<T> vsigmoid(Vec<T> v) {
@@ -94,7 +103,7 @@ void unary(Unary op, const T* x, T* y, int64_t n, UnaryParams p) {
     case Unary::Exp:
       return map(x, y, n, heavy, [](V v) { return vexp<T>(v); });
     case Unary::Log:
-      return map(x, y, n, heavy, [](V v) { return xsimd::log(v); });
+      return map(x, y, n, heavy, [](V v) { return vlog<T>(v); });
     case Unary::Log1p:
       return map(x, y, n, heavy, [](V v) { return xsimd::log1p(v); });
     case Unary::Expm1:

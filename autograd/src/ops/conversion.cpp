@@ -11,7 +11,7 @@ namespace tg {
 Tensor to(const Tensor& x, Dtype dtype) {
   detail::check_defined("to", x);
   if (dtype == x.dtype()) return x;
-  Tensor y = empty(x.shape(), dtype);
+  Tensor y = detail::empty_for("to", x.shape(), dtype);
   visit_dtype(x.dtype(), [&]<class S>() {
     visit_dtype(dtype,
                 [&]<class D>() { kernels::cast<S, D>(x.data<S>(), y.data<D>(), x.numel()); });

@@ -27,7 +27,7 @@ Tensor binary_values(const char* op, Binary k, const Tensor& a, const Tensor& b)
   detail::check_defined(op, b);
   detail::check_same_dtype(op, a, b);
   const Shape so = broadcast_shapes(a.shape(), b.shape(), op);
-  Tensor out = empty(so, a.dtype());
+  Tensor out = detail::empty_for(op, so, a.dtype());
   visit_dtype(a.dtype(), [&]<class T>() {
     kernels::binary<T>(k, a.data<T>(), a.shape(), b.data<T>(), b.shape(), out.data<T>(), so);
   });
@@ -80,7 +80,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
                 [](BackwardContext& c) {
                   Tensor g = c.grad(), a = c.saved(0), b = c.saved(1);
                   return TensorList{c.needs_grad(0) ? g / b : Tensor(),
-                                    c.needs_grad(1) ? -g * a / (b * b) : Tensor()};
+                                    // −g·(a/b)/b, not −g·a/b²: b² underflows for tiny b
+                                    c.needs_grad(1) ? -g * (a / b) / b : Tensor()};
                 });
 }
 
@@ -114,13 +115,14 @@ Tensor pow(const Tensor& x, double p) {
   });
 }
 
-// ∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·log a (taken as 0 where a = 0)
+// ∂aᵇ/∂a = b·aᵇ⁻¹ (taken as 0 where b = 0: a⁰ = 1 is constant in a, and b·aᵇ⁻¹ would be
+// 0·∞ = NaN at a = 0; PyTorch does the same), ∂aᵇ/∂b = aᵇ·log a (taken as 0 where a = 0)
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = binary_values("pow", Binary::Pow, a, b);
   return record("pow", {a, b}, y, {a, b, y}, [](BackwardContext& c) {
     Tensor g = c.grad(), a = c.saved(0), b = c.saved(1);
     Tensor ga, gb;
-    if (c.needs_grad(0)) ga = g * b * pow(a, b - 1.0);
+    if (c.needs_grad(0)) ga = where(eq(b, zeros_like(b)), zeros_like(b), g * b * pow(a, b - 1.0));
     if (c.needs_grad(1)) {
       Tensor zero = eq(a, zeros_like(a));
       Tensor safe_a = where(zero, ones_like(a), a);  // keeps log finite in double backward
@@ -321,7 +323,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   detail::check_same_dtype("where", cond, a);
   const Shape so =
       broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
-  Tensor out = empty(so, a.dtype());
+  Tensor out = detail::empty_for("where", so, a.dtype());
   {
     NoGradGuard values_only;
     Tensor c = broadcast_to(cond, so), ea = broadcast_to(a, so), eb = broadcast_to(b, so);

@@ -4,20 +4,26 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../allocation.hpp"
 #include "../kernels/kernels.hpp"
 #include "op_helpers.hpp"
 
 namespace tg {
 
-Tensor full(const Shape& shape, double value, Dtype dtype) {
-  for (int64_t d : shape)
-    if (d < 0) throw ShapeError(fmt::format("full: negative extent in shape {}", shape.str()));
-  Tensor t = empty(shape, dtype);
+namespace {
+/// A tensor of `shape` filled with `value`; errors name `op`.
+Tensor filled(std::string_view op, const Shape& shape, double value, Dtype dtype) {
+  Tensor t = detail::empty_for(op, shape, dtype);
   visit_dtype(dtype, [&]<class T>() { kernels::fill<T>(t.data<T>(), t.numel(), T(value)); });
   return t;
 }
-Tensor zeros(const Shape& shape, Dtype dtype) { return full(shape, 0.0, dtype); }
-Tensor ones(const Shape& shape, Dtype dtype) { return full(shape, 1.0, dtype); }
+}  // namespace
+
+Tensor full(const Shape& shape, double value, Dtype dtype) {
+  return filled("full", shape, value, dtype);
+}
+Tensor zeros(const Shape& shape, Dtype dtype) { return filled("zeros", shape, 0.0, dtype); }
+Tensor ones(const Shape& shape, Dtype dtype) { return filled("ones", shape, 1.0, dtype); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
@@ -29,7 +35,7 @@ Tensor arange(double start, double stop, double step, Dtype dtype) {
     throw ValueError(
         fmt::format("arange: start {}, stop {} and step {} must be finite", start, stop, step));
   const auto n = static_cast<int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
-  Tensor t = empty({n}, dtype);
+  Tensor t = detail::empty_for("arange", {n}, dtype);
   visit_dtype(dtype, [&]<class T>() { kernels::arange<T>(t.data<T>(), n, start, step); });
   return t;
 }
@@ -37,7 +43,7 @@ Tensor arange(int64_t n, Dtype dtype) { return arange(0, static_cast<double>(n),
 
 Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
   if (steps < 0) throw ValueError(fmt::format("linspace: steps must be >= 0, got {}", steps));
-  Tensor t = empty({steps}, dtype);
+  Tensor t = detail::empty_for("linspace", {steps}, dtype);
   const double h = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
   visit_dtype(dtype, [&]<class T>() {
     kernels::arange<T>(t.data<T>(), steps, start, h);
@@ -48,7 +54,7 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
 
 Tensor eye(int64_t n, Dtype dtype) {
   if (n < 0) throw ValueError(fmt::format("eye: n must be >= 0, got {}", n));
-  Tensor t = zeros({n, n}, dtype);
+  Tensor t = filled("eye", {n, n}, 0.0, dtype);
   visit_dtype(dtype, [&]<class T>() { kernels::fill_diagonal<T>(t.data<T>(), n, T(1)); });
   return t;
 }

@@ -33,7 +33,7 @@ Tensor matmul_values(const Tensor& a, const Tensor& b, bool ta, bool tb) {
                  : ""));
   const int64_t batch = std::max(ba, bb);
   const Shape out_shape = (ra == 3 || rb == 3) ? Shape{batch, m, n} : Shape{m, n};
-  Tensor out = empty(out_shape, a.dtype());
+  Tensor out = tg::detail::empty_for("matmul", out_shape, a.dtype());
   visit_dtype(a.dtype(), [&]<class T>() {
     if (bb == 1 && !ta) {  // a batch of rows times one matrix is one tall GEMM
       kernels::gemm<T>(false, tb, ba * m, n, k, T(1), a.data<T>(), a1, b.data<T>(), b1, T(0),
@@ -136,7 +136,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   }
   if (!b.defined()) return detail::matmul(x, w, false, true);
   const int64_t rows = x.shape()[0];
-  Tensor y = empty(Shape{rows, out}, x.dtype());
+  Tensor y = tg::detail::empty_for("linear", Shape{rows, out}, x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
     kernels::broadcast_to<T>(b.data<T>(), b.shape(), y.data<T>(), y.shape());
     kernels::gemm<T>(false, true, rows, out, in, T(1), x.data<T>(), in, w.data<T>(), in, T(1),

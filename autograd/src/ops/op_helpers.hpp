@@ -2,6 +2,7 @@
 #pragma once
 #include <fmt/format.h>
 
+#include "../allocation.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/tensor.hpp"
 

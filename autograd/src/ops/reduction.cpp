@@ -171,14 +171,30 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
   return sum(centred * centred, axes, keepdim) / static_cast<double>(n - correction);
 }
 
-// std = √var, so ∂std/∂xⱼ = (xⱼ − x̄) / ((n − correction)·std). Composite.
+// std = √var, so ∂std/∂xⱼ = (xⱼ − x̄) / ((n − correction)·std), and 0 where std = 0 (all
+// values equal: the minimum-norm subgradient, as PyTorch gives; the composite √var would
+// give ∞·0 = NaN there).
 Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
   detail::check_defined("std", x);
   // Errors name std, not the var it is built on.
   if (correction < 0)
     throw ValueError(fmt::format("std: correction must be >= 0, got {}", correction));
-  detail::reduction_axes(axes, x.dim(), "std");
-  return sqrt(var(x, axes, correction, keepdim));
+  const auto ax = detail::reduction_axes(axes, x.dim(), "std");
+  int64_t n = 1;
+  for (int a : ax) n *= x.shape()[a];
+  const Shape keep = detail::keepdim_shape(x.shape(), ax);
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = sqrt(var(x, axes, correction, keepdim));
+  }
+  const auto dof = static_cast<double>(n - correction);
+  return record("std", {x}, y, {x, y}, [keep, axes, dof](BackwardContext& c) {
+    Tensor x = c.saved(0), y = reshape(c.saved(1), keep);
+    Tensor zero = eq(y, zeros_like(y));
+    Tensor inv = where(zero, zeros_like(y), 1.0 / (where(zero, ones_like(y), y) * dof));
+    return TensorList{expand_back(c.grad(), keep, x.shape()) * (x - mean(x, axes, true)) * inv};
+  });
 }
 
 // lse = m + log Σᵢ exp(xᵢ − m) with m = max x held constant (stable: no exp overflows),

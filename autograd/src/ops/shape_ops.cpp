@@ -151,7 +151,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     throw ShapeError(
         fmt::format("expand: shape {} does not broadcast to {}", x.shape().str(), shape.str()));
   if (target == x.shape()) return x;
-  Tensor y = empty(target, x.dtype());
+  Tensor y = detail::empty_for("expand", target, x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
     kernels::broadcast_to<T>(x.data<T>(), x.shape(), y.data<T>(), target);
   });
@@ -289,7 +289,7 @@ Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& i
                       "shape {}",
                       i, a, x.shape().str()));
   const auto k = static_cast<int64_t>(index.size());
-  Tensor y = empty(with_axis(x.shape(), a, k), x.dtype());
+  Tensor y = detail::empty_for("index_select", with_axis(x.shape(), a, k), x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
     kernels::index_select<T>(x.data<T>(), y.data<T>(), v.outer, v.n, v.inner, index.data(), k);
   });
@@ -355,7 +355,7 @@ Tensor gather(const Tensor& x, int64_t axis, const Index& index) {
       throw ValueError(fmt::format("gather: index {} is out of range for axis {} of shape {}", i, a,
                                    x.shape().str()));
   auto offsets = std::make_shared<const std::vector<int64_t>>(gather_offsets(x.shape(), a, index));
-  Tensor y = empty(index.shape, x.dtype());
+  Tensor y = detail::empty_for("gather", index.shape, x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() {
     kernels::gather<T>(x.data<T>(), y.data<T>(), offsets->data(), y.numel());
   });

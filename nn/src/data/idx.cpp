@@ -4,23 +4,26 @@
 #include <zlib.h>
 
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <vector>
 
+#include "../read_file.hpp"
 #include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/storage.hpp"
 
 namespace tg::data {
 
 namespace {
 
 /// The whole (decompressed) content. gzread passes plain files through unchanged, and
-/// the buffer grows only as bytes actually arrive, never from a size the file claims.
+/// the buffer grows only as bytes actually arrive, never from a size the file claims, up
+/// to tg::max_allocation_bytes() (a gzip bomb stops there). The file is opened as Note
+/// [Opening outside data] in read_file.hpp says.
 std::vector<unsigned char> read_all(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path))
-    throw IoError(fmt::format("read_idx {}: no such file", path));
-  gzFile f = gzopen(path.c_str(), "rb");
+  nn::detail::RegularFile file(path, "read_idx");
+  gzFile f = gzdopen(file.fd(), "rb");
   if (!f) throw IoError(fmt::format("read_idx {}: cannot open", path));
+  file.release();
   std::vector<unsigned char> out;
   unsigned char chunk[1 << 16];
   for (;;) {
@@ -32,6 +35,13 @@ std::vector<unsigned char> read_all(const std::string& path) {
       throw IoError(fmt::format("read_idx {}: corrupt gzip data ({})", path, msg));
     }
     if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > max_allocation_bytes()) {
+      gzclose(f);
+      throw IoError(
+          fmt::format("read_idx {}: decompresses to more than this machine's physical "
+                      "memory ({} bytes)",
+                      path, max_allocation_bytes()));
+    }
     out.insert(out.end(), chunk, chunk + n);
   }
   // A stream cut short (even only in its CRC trailer) ends gzread with 0 and records

@@ -37,6 +37,13 @@ class AnomalyError : public Error {
  public:
   using Error::Error;
 };
+/// An allocation that cannot be served: a tensor, a GEMM packing buffer or the tape's
+/// bookkeeping. The message names the op, the shape and the bytes asked for. Nothing is
+/// leaked and the process stays usable (tests/reliability/test_allocation.cpp).
+class MemoryError : public Error {
+ public:
+  using Error::Error;
+};
 /// Missing, truncated or corrupt files (datasets, checkpoints).
 class IoError : public Error {
  public:

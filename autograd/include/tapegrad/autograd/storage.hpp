@@ -26,5 +26,8 @@ struct Storage {
 
 /// Bytes currently held by all live storages (for leak tests and the tape inspector).
 std::int64_t live_bytes();
+/// The largest single block tapegrad will allocate, and the largest file it will read:
+/// the machine's physical memory (Note [Allocation limit] in autograd/src/allocation.hpp).
+std::size_t max_allocation_bytes();
 
 }  // namespace tg

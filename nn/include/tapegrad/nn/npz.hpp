@@ -7,6 +7,15 @@
 // removed and `path` is left as it was. Every size read from a file (zip directory,
 // .npy header, shape) is checked against the bytes actually present before anything is
 // allocated from it, so a truncated or corrupt file raises tg::IoError, never a crash.
+// The temporary file is named "<path>.tmp-<pid>-XXXXXX"; a save first removes the ones
+// whose process no longer runs (left by a writer that was killed), and a load never looks
+// at them. Two processes saving to the same path at once each rename a complete file, so
+// the last rename wins and the checkpoint is always one of them, whole.
+//
+// Note [Checkpoint format version]: write_npz records kCheckpointFormatVersion in the zip
+// archive comment ("tapegrad checkpoint format 1"), which numpy ignores. read_npz refuses
+// a file that names another version, with both versions in the message; a file without
+// that comment (written by numpy) is read as a plain .npz.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -14,6 +23,9 @@
 #include "tapegrad/nn/module.hpp"
 
 namespace tg::nn {
+
+/// The checkpoint format this build writes and reads (Note [Checkpoint format version]).
+inline constexpr int kCheckpointFormatVersion = 1;
 
 /// Writes `tensors` (float32 or float64, any rank) to `path`; throws tg::IoError.
 void write_npz(const std::string& path, const NamedTensors& tensors);
