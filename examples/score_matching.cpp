@@ -35,6 +35,7 @@
 #include <numeric>
 
 #include "common/example.hpp"
+#include "common/grid.hpp"
 #include "common/plot.hpp"
 #include "tapegrad.hpp"
 #include "tapegrad/autograd/parallel.hpp"
@@ -43,31 +44,9 @@ namespace {
 
 namespace plot = tg::examples::plot;
 
-constexpr double kBox = 3.5;     // the grid and the pictures cover [−L, L]², L = kBox
-constexpr int64_t kGrid = 120;   // grid cells per axis for log Z and the heat maps
+// log Z and the pictures: 120 × 120 cells over [−3.5, 3.5]².
+const tg::examples::Grid2d kGrid{.cells = 120, .extent = 3.5};
 constexpr int64_t kBatch = 256;  // training batch
-
-/// The cell centres of the kGrid × kGrid grid over [−L, L]², row iy·kGrid + ix, [kGrid², 2].
-tg::Tensor grid_points() {
-  std::vector<float> xy;
-  const double cell = 2 * kBox / kGrid;
-  for (int64_t iy = 0; iy < kGrid; ++iy)
-    for (int64_t ix = 0; ix < kGrid; ++ix) {
-      xy.push_back(static_cast<float>(-kBox + (ix + 0.5) * cell));
-      xy.push_back(static_cast<float>(-kBox + (iy + 0.5) * cell));
-    }
-  return tg::from_vector(xy, {kGrid * kGrid, 2});
-}
-
-/// log p on the grid, normalised numerically from the unnormalised log-density on it:
-/// log p = u − (logsumexp(u) + log(cell area)).
-std::vector<double> normalised_on_grid(const tg::Tensor& unnormalised, double& log_z) {
-  const double cell = 2 * kBox / kGrid;
-  log_z = tg::logsumexp(unnormalised.to(tg::kFloat64)).item<double>() + 2 * std::log(cell);
-  std::vector<double> v = unnormalised.to_vector<double>();
-  for (double& u : v) u -= log_z;
-  return v;
-}
 
 struct Method {
   std::string name, title;
@@ -113,7 +92,7 @@ int main(int argc, char** argv) {
   const auto data = tg::data::GaussianMixture::ring(8, 2.0, 0.3);
   tg::Generator data_gen(flags.seed);
   const tg::Tensor heldout = data.sample(4 * samples, data_gen);
-  const tg::Tensor grid = grid_points();
+  const tg::Tensor grid = kGrid.points();
 
   const std::vector<Method> methods{{"exact_loop", "exact, loop trace"},
                                     {"exact_replicated", "exact, replicated trace"},
@@ -172,12 +151,12 @@ int main(int argc, char** argv) {
     // Held-out log-likelihood with log Z from the grid.
     {
       tg::NoGradGuard no_grad;
-      double log_z = 0;
-      fit.log_p = normalised_on_grid(-net(grid).reshape({kGrid * kGrid}), log_z);
-      fit.heldout_ll = -tg::mean(net(heldout)).item<double>() - log_z;
+      const tg::Tensor minus_energy = -net(grid);
+      fit.log_p = kGrid.normalised(minus_energy);
+      fit.heldout_ll = -tg::mean(net(heldout)).item<double>() - kGrid.log_normaliser(minus_energy);
     }
     // Langevin samples from uniform starts over the box.
-    const tg::Tensor x0 = tg::rand({samples, 2}, gen, tg::kFloat32, -kBox, kBox);
+    const tg::Tensor x0 = tg::rand({samples, 2}, gen, tg::kFloat32, -kGrid.extent, kGrid.extent);
     const auto chains = tg::est::langevin([&](const tg::Tensor& x) { return net(x); }, x0, gen,
                                           {.step_size = langevin_step, .steps = langevin_steps});
     const std::vector<double> xy = chains.samples.to_vector<double>();
@@ -196,8 +175,7 @@ int main(int argc, char** argv) {
           tg::est::ScoreModel::energy([&](const tg::Tensor& x) { return -data.log_prob(x); }),
           heldout)
           .item<double>();
-  double truth_log_z = 0;
-  const std::vector<double> truth_log_p = normalised_on_grid(data.log_prob(grid), truth_log_z);
+  const std::vector<double> truth_log_p = kGrid.normalised(data.log_prob(grid));
   const double truth_ll = tg::mean(data.log_prob(heldout)).item<double>();
 
   tg::examples::JsonObject metrics;
@@ -221,25 +199,7 @@ int main(int argc, char** argv) {
   // Pictures. Densities share one colour range: log p from the truth's peak down by 8 nats.
   const double top = *std::max_element(truth_log_p.begin(), truth_log_p.end());
   auto density_panel = [&](const std::string& title, const std::vector<double>& log_p) {
-    std::vector<double> clipped = log_p;
-    for (double& v : clipped) v = std::max(v, top - 8);
-    return plot::Panel{.title = title,
-                       .xlabel = "x₁",
-                       .ylabel = "x₂",
-                       .xmin = -kBox,
-                       .xmax = kBox,
-                       .ymin = -kBox,
-                       .ymax = kBox,
-                       .heat = plot::HeatMap{.nx = kGrid,
-                                             .ny = kGrid,
-                                             .x0 = -kBox,
-                                             .x1 = kBox,
-                                             .y0 = -kBox,
-                                             .y1 = kBox,
-                                             .values = clipped,
-                                             .vmin = top - 8,
-                                             .vmax = top,
-                                             .label = "log p"}};
+    return kGrid.density_panel(title, log_p, top, 8);
   };
   std::vector<plot::Panel> densities{density_panel("true mixture", truth_log_p)};
   std::vector<plot::Panel> sampled{density_panel("true mixture: held-out data", truth_log_p)};
