@@ -26,7 +26,7 @@
 // (tg::examples::Grid2d); for FCE and the variational EBM the flow's own (exact) held-out
 // log-likelihood is reported too.
 //
-//   ebm2d                 # 600 steps per (data set, method)
+//   ebm2d                 # 500 steps per (data set, method) (≈ 40 s on 2 cores)
 //   ebm2d --full          # 4000 steps
 #include <fmt/format.h>
 

@@ -25,8 +25,8 @@
 // and shown by its density over the grid and by Langevin samples (tg::est::langevin)
 // drawn from it, started uniformly over the box.
 //
-//   score_matching                 # 800 steps per estimator (≈ 15 s on 2 cores)
-//   score_matching --full          # 5000 steps
+//   score_matching                 # 1500 steps per estimator (≈ 23 s on 2 cores)
+//   score_matching --full          # 10000 steps
 #include <fmt/format.h>
 
 #include <algorithm>
