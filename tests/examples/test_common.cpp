@@ -10,9 +10,11 @@
 
 #include "common/csv_log.hpp"
 #include "common/example.hpp"
+#include "common/grid.hpp"
 #include "common/json.hpp"
 #include "common/plot.hpp"
 #include "common/stats.hpp"
+#include "tapegrad/autograd.hpp"
 #include "tapegrad/autograd/error.hpp"
 
 namespace {
@@ -178,3 +180,21 @@ TEST(ExamplesExample, BadFlagStopsWithAnExitCode) {
 }
 
 }  // namespace
+
+// The grid's log-normaliser of u = −‖x‖²/2 is log 2π: the midpoint rule on a Gaussian is
+// accurate far beyond 1e-9 at 0.06-wide cells (its error falls like exp(−2π²/h²)), and the
+// mass outside [−6, 6]² is about 4·Φ(−6) ≈ 4e-9, so the 1e-5 tolerance is for the float32
+// grid points and u (relative rounding 6e-8 on values up to 36) alone. normalised() subtracts it
+// from every cell.
+TEST(ExamplesGrid2d, LogNormaliserOfAGaussianAndBadInputIsNamed) {
+  const tg::examples::Grid2d grid{.cells = 200, .extent = 6.0};
+  const tg::Tensor x = grid.points();
+  ASSERT_EQ(x.shape()[0], 200 * 200);
+  const tg::Tensor u = -0.5 * (x * x).sum({1});
+  EXPECT_NEAR(grid.log_normaliser(u), std::log(2 * M_PI), 1e-5);
+  const std::vector<double> log_p = grid.normalised(u);
+  const std::vector<double> raw = u.to_vector<double>();
+  EXPECT_NEAR(log_p[0], raw[0] - std::log(2 * M_PI), 1e-4);
+  EXPECT_EQ(error_message([&] { grid.log_normaliser(tg::zeros({7})); }),
+            "Grid2d::log_normaliser: expected one value per cell (40000), got 7");
+}
