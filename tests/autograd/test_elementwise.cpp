@@ -63,6 +63,60 @@ TEST(ElementwiseComparisons, MaskTimesInputHasMaskedGradient) {
   EXPECT_TRUE(values_near(g, {0, 1, 0, 1}));
 }
 
+TEST(ElementwiseComparisons, ScalarOnEitherSideIsTheTensorForm) {
+  using Cmp = tg::Tensor (*)(const tg::Tensor&, const tg::Tensor&);
+  using Left = tg::Tensor (*)(const tg::Tensor&, double);
+  using Right = tg::Tensor (*)(double, const tg::Tensor&);
+  struct Case {
+    const char* name;
+    Cmp tensor_form;
+    Left scalar_right;
+    Right scalar_left;
+    Left operator_right;
+    Right operator_left;
+  };
+  const std::vector<Case> cases = {
+      {"eq", tg::eq, tg::eq, tg::eq, tg::operator==, tg::operator== },
+       {"ne", tg::ne, tg::ne, tg::ne, tg::operator!=, tg::operator!= },
+        {"lt", tg::lt, tg::lt, tg::lt, tg::operator<, tg::operator<},
+         {"le", tg::le, tg::le, tg::le, tg::operator<=, tg::operator<= },
+          {"gt", tg::gt, tg::gt, tg::gt, tg::operator>, tg::operator> },
+           {
+               "ge",
+               tg::ge,
+               tg::ge,
+               tg::ge,
+               tg::operator>=,
+               tg::operator>= },
+          };
+  for (tg::Dtype d : {tg::kFloat32, tg::kFloat64}) {
+    const tg::Tensor x = tg::from_vector(std::vector<double>{-1, 0.5, 2, 0.5}, {2, 2}, d);
+    const tg::Tensor half = tg::full({2, 2}, 0.5, d);
+    for (const Case& c : cases) {
+      const auto right = c.tensor_form(x, half).to_vector<double>();
+      const auto left = c.tensor_form(half, x).to_vector<double>();
+      EXPECT_EQ(c.scalar_right(x, 0.5).to_vector<double>(), right) << c.name;
+      EXPECT_EQ(c.operator_right(x, 0.5).to_vector<double>(), right) << c.name;
+      EXPECT_EQ(c.scalar_left(0.5, x).to_vector<double>(), left) << c.name;
+      EXPECT_EQ(c.operator_left(0.5, x).to_vector<double>(), left) << c.name;
+      EXPECT_EQ(c.scalar_right(x, 0.5).dtype(), d) << c.name;
+      EXPECT_EQ(c.scalar_left(0.5, x).shape(), x.shape()) << c.name;
+    }
+  }
+  // The masks themselves, so a wrong tensor form cannot hide behind agreement.
+  const tg::Tensor x = tg::from_vector(std::vector<double>{-1, 0.5, 2}, {3});
+  EXPECT_EQ((x > 0.5).to_vector<double>(), (std::vector<double>{0, 0, 1}));
+  EXPECT_EQ((0.5 > x).to_vector<double>(), (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ((0.5 <= x).to_vector<double>(), (std::vector<double>{0, 1, 1}));
+  EXPECT_EQ((x == 0.5).to_vector<double>(), (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ((0.5 != x).to_vector<double>(), (std::vector<double>{1, 0, 1}));
+}
+
+TEST(ElementwiseComparisons, ScalarAgainstUndefinedTensorNamesTheOp) {
+  const std::string msg = tgtest::error_message<tg::Error>([] { tg::ge(1.0, tg::Tensor()); });
+  EXPECT_NE(msg.find("ge: got an undefined tensor"), std::string::npos) << msg;
+}
+
 // ---- numerics at the edges ------------------------------------------------------------
 
 TEST(ElementwiseNumerics, StableFormsAtPlusMinus1000) {

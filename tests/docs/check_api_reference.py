@@ -22,7 +22,9 @@ HIDDEN_NAMESPACES = {"detail", "testing"}
 def strip_comments(text):
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
     text = re.sub(r"//[^\n]*", " ", text)
-    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
+    # String literals keep their text unless it holds a character the scanner reads.
+    text = re.sub(r'"(?:\\.|[^"\\])*"',
+                  lambda m: '""' if re.search(r"[{}();]", m.group(0)) else m.group(0), text)
     return re.sub(r"^\s*#[^\n]*", " ", text, flags=re.M)
 
 

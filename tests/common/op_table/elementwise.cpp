@@ -117,6 +117,11 @@ OpEntry binary(std::string label, std::string name, BinaryOp op, double (*ref)(d
   return e;
 }
 
+/// tg::eq and the other comparisons are overloaded for a scalar on either side: this picks
+/// the tensor-tensor form.
+using TensorComparison = Tensor (*)(const Tensor&, const Tensor&);
+constexpr TensorComparison tensor_form(TensorComparison f) { return f; }
+
 /// A comparison: a mask, recorded nowhere; a = [1, 2, 3] against b = [2]: <, =, >.
 OpEntry comparison(std::string label, std::string name, BinaryOp op,
                    double (*ref)(double, double)) {
@@ -331,16 +336,18 @@ void add_elementwise(std::vector<OpEntry>& t) {
        .fn = [mask](const TensorList& in) { return tg::where(mask, in[0], in[1]) * in[0]; },
        .samples = {{"broadcast_mask", {{.shape = {2, 3}, .seed = 1}, {.shape = {3}, .seed = 2}}}}});
 
-  t.push_back(
-      comparison("eq", "eq", tg::eq, [](double a, double b) { return a == b ? 1.0 : 0.0; }));
-  t.push_back(
-      comparison("ne", "ne", tg::ne, [](double a, double b) { return a != b ? 1.0 : 0.0; }));
-  t.push_back(comparison("lt", "lt", tg::lt, [](double a, double b) { return a < b ? 1.0 : 0.0; }));
-  t.push_back(
-      comparison("le", "le", tg::le, [](double a, double b) { return a <= b ? 1.0 : 0.0; }));
-  t.push_back(comparison("gt", "gt", tg::gt, [](double a, double b) { return a > b ? 1.0 : 0.0; }));
-  t.push_back(
-      comparison("ge", "ge", tg::ge, [](double a, double b) { return a >= b ? 1.0 : 0.0; }));
+  t.push_back(comparison("eq", "eq", tensor_form(tg::eq),
+                         [](double a, double b) { return a == b ? 1.0 : 0.0; }));
+  t.push_back(comparison("ne", "ne", tensor_form(tg::ne),
+                         [](double a, double b) { return a != b ? 1.0 : 0.0; }));
+  t.push_back(comparison("lt", "lt", tensor_form(tg::lt),
+                         [](double a, double b) { return a < b ? 1.0 : 0.0; }));
+  t.push_back(comparison("le", "le", tensor_form(tg::le),
+                         [](double a, double b) { return a <= b ? 1.0 : 0.0; }));
+  t.push_back(comparison("gt", "gt", tensor_form(tg::gt),
+                         [](double a, double b) { return a > b ? 1.0 : 0.0; }));
+  t.push_back(comparison("ge", "ge", tensor_form(tg::ge),
+                         [](double a, double b) { return a >= b ? 1.0 : 0.0; }));
   t.push_back(comparison(
       "eq_operator", "eq", [](const T& a, const T& b) { return a == b; },
       [](double a, double b) { return a == b ? 1.0 : 0.0; }));

@@ -66,8 +66,32 @@ Tensor operator<(const Tensor& a, const Tensor& b);
 Tensor operator<=(const Tensor& a, const Tensor& b);
 Tensor operator>(const Tensor& a, const Tensor& b);
 Tensor operator>=(const Tensor& a, const Tensor& b);
-Tensor operator>(const Tensor& a, double s);
+/// A double on either side is a scalar in the tensor's dtype, as in torch: `x > 0.5`,
+/// `0.5 < x` and `gt(x, 0.5)` are one mask.
+Tensor eq(const Tensor& a, double s);
+Tensor eq(double s, const Tensor& a);
+Tensor ne(const Tensor& a, double s);
+Tensor ne(double s, const Tensor& a);
+Tensor lt(const Tensor& a, double s);
+Tensor lt(double s, const Tensor& a);
+Tensor le(const Tensor& a, double s);
+Tensor le(double s, const Tensor& a);
+Tensor gt(const Tensor& a, double s);
+Tensor gt(double s, const Tensor& a);
+Tensor ge(const Tensor& a, double s);
+Tensor ge(double s, const Tensor& a);
+Tensor operator==(const Tensor& a, double s);
+Tensor operator==(double s, const Tensor& a);
+Tensor operator!=(const Tensor& a, double s);
+Tensor operator!=(double s, const Tensor& a);
 Tensor operator<(const Tensor& a, double s);
+Tensor operator<(double s, const Tensor& a);
+Tensor operator<=(const Tensor& a, double s);
+Tensor operator<=(double s, const Tensor& a);
+Tensor operator>(const Tensor& a, double s);
+Tensor operator>(double s, const Tensor& a);
+Tensor operator>=(const Tensor& a, double s);
+Tensor operator>=(double s, const Tensor& a);
 
 /// cond != 0 ? a : b, all three broadcast together. Differentiable in a and b.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
