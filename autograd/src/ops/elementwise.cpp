@@ -273,10 +273,23 @@ Tensor silu(const Tensor& x) {
     return TensorList{c.grad() * s * (1.0 + x * (1.0 - s))};
   });
 }
-// gelu(x) = ½x(1 + tanh u), u = c(x + 0.044715x³):
+// ∂Φ(x)/∂x = φ(x) = e^(−x²/2)/√(2π)
+Tensor normal_cdf(const Tensor& x) {
+  return unary_op("normal_cdf", x, Unary::NormalCdf, {}, true, false, [](BackwardContext& c) {
+    Tensor x = c.saved(0);
+    return TensorList{c.grad() * exp(x * x * -0.5) * 0.3989422804014327};
+  });
+}
+// gelu(x) = x·Φ(x): ∂/∂x = Φ(x) + x·φ(x)
+// gelu_tanh(x) = ½x(1 + tanh u), u = c(x + 0.044715x³):
 // ∂/∂x = ½(1 + tanh u) + ½x(1 − tanh² u)·c(1 + 3·0.044715x²)
-Tensor gelu(const Tensor& x) {
-  return unary_op("gelu", x, Unary::Gelu, {}, true, false, [](BackwardContext& c) {
+Tensor gelu(const Tensor& x, GeluApproximate approximate) {
+  if (approximate == GeluApproximate::None)
+    return unary_op("gelu", x, Unary::GeluErf, {}, true, false, [](BackwardContext& c) {
+      Tensor x = c.saved(0);
+      return TensorList{c.grad() * (normal_cdf(x) + x * exp(x * x * -0.5) * 0.3989422804014327)};
+    });
+  return unary_op("gelu_tanh", x, Unary::Gelu, {}, true, false, [](BackwardContext& c) {
     const double k = 0.7978845608028654, a = 0.044715;
     Tensor x = c.saved(0);
     Tensor t = tanh((x + x * x * x * a) * k);

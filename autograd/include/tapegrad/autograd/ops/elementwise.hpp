@@ -50,7 +50,12 @@ Tensor relu(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor elu(const Tensor& x, double alpha = 1.0);
 Tensor silu(const Tensor& x);
-Tensor gelu(const Tensor& x);  ///< tanh approximation
+/// Which GELU, as torch's `approximate`: None is x·Φ(x) exactly (the default, as in torch),
+/// Tanh is ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+enum class GeluApproximate { None, Tanh };
+Tensor gelu(const Tensor& x, GeluApproximate approximate = GeluApproximate::None);
+/// Φ(x), the standard normal CDF (torch.special.ndtr).
+Tensor normal_cdf(const Tensor& x);
 Tensor clamp(const Tensor& x, double lo, double hi);
 
 // ---- comparisons: masks of 1 and 0 in the operands' dtype, not differentiable --------
