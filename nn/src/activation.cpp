@@ -52,7 +52,7 @@ Tensor activate(const Tensor& x, Activation a, double param) {
     case Activation::SiLU:
       return silu(x);
     case Activation::GELU:
-      return gelu(x);
+      return gelu(x, GeluApproximate::Tanh);
     case Activation::Softplus:
       return softplus(x);
     case Activation::Identity:

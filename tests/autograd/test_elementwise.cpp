@@ -63,6 +63,89 @@ TEST(ElementwiseComparisons, MaskTimesInputHasMaskedGradient) {
   EXPECT_TRUE(values_near(g, {0, 1, 0, 1}));
 }
 
+TEST(ElementwiseComparisons, ScalarOnEitherSideIsTheTensorForm) {
+  using Cmp = tg::Tensor (*)(const tg::Tensor&, const tg::Tensor&);
+  using Left = tg::Tensor (*)(const tg::Tensor&, double);
+  using Right = tg::Tensor (*)(double, const tg::Tensor&);
+  struct Case {
+    const char* name;
+    Cmp tensor_form;
+    Left scalar_right;
+    Right scalar_left;
+    Left operator_right;
+    Right operator_left;
+  };
+  const std::vector<Case> cases = {
+      {"eq", tg::eq, tg::eq, tg::eq, tg::operator==, tg::operator== },
+       {"ne", tg::ne, tg::ne, tg::ne, tg::operator!=, tg::operator!= },
+        {"lt", tg::lt, tg::lt, tg::lt, tg::operator<, tg::operator<},
+         {"le", tg::le, tg::le, tg::le, tg::operator<=, tg::operator<= },
+          {"gt", tg::gt, tg::gt, tg::gt, tg::operator>, tg::operator> },
+           {
+               "ge",
+               tg::ge,
+               tg::ge,
+               tg::ge,
+               tg::operator>=,
+               tg::operator>= },
+          };
+  for (tg::Dtype d : {tg::kFloat32, tg::kFloat64}) {
+    const tg::Tensor x = tg::from_vector(std::vector<double>{-1, 0.5, 2, 0.5}, {2, 2}, d);
+    const tg::Tensor half = tg::full({2, 2}, 0.5, d);
+    for (const Case& c : cases) {
+      const auto right = c.tensor_form(x, half).to_vector<double>();
+      const auto left = c.tensor_form(half, x).to_vector<double>();
+      EXPECT_EQ(c.scalar_right(x, 0.5).to_vector<double>(), right) << c.name;
+      EXPECT_EQ(c.operator_right(x, 0.5).to_vector<double>(), right) << c.name;
+      EXPECT_EQ(c.scalar_left(0.5, x).to_vector<double>(), left) << c.name;
+      EXPECT_EQ(c.operator_left(0.5, x).to_vector<double>(), left) << c.name;
+      EXPECT_EQ(c.scalar_right(x, 0.5).dtype(), d) << c.name;
+      EXPECT_EQ(c.scalar_left(0.5, x).shape(), x.shape()) << c.name;
+    }
+  }
+  // The masks themselves, so a wrong tensor form cannot hide behind agreement.
+  const tg::Tensor x = tg::from_vector(std::vector<double>{-1, 0.5, 2}, {3});
+  EXPECT_EQ((x > 0.5).to_vector<double>(), (std::vector<double>{0, 0, 1}));
+  EXPECT_EQ((0.5 > x).to_vector<double>(), (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ((0.5 <= x).to_vector<double>(), (std::vector<double>{0, 1, 1}));
+  EXPECT_EQ((x == 0.5).to_vector<double>(), (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ((0.5 != x).to_vector<double>(), (std::vector<double>{1, 0, 1}));
+}
+
+TEST(ElementwiseComparisons, ScalarAgainstUndefinedTensorNamesTheOp) {
+  const std::string msg = tgtest::error_message<tg::Error>([] { tg::ge(1.0, tg::Tensor()); });
+  EXPECT_NE(msg.find("ge: got an undefined tensor"), std::string::npos) << msg;
+}
+
+// ---- gelu's two forms ------------------------------------------------------------------
+
+TEST(ElementwiseGelu, DefaultIsTheExactErfFormAsInTorch) {
+  // gelu at 1 and −3 in float64, the default and
+  // approximate="tanh": 1·Φ(1) = 0.8413447460685429, −3·Φ(−3) = −0.004049694094890287;
+  // the tanh form gives 0.8411919906082768 and −0.0036373920817729943 (Python's math.erfc and
+  // math.tanh).
+  const tg::Tensor x = tg::from_vector(std::vector<double>{1.0, -3.0}, {2}, tg::kFloat64);
+  const auto exact = tg::gelu(x).to_vector<double>();
+  const auto tanh_form = tg::gelu(x, tg::GeluApproximate::Tanh).to_vector<double>();
+  EXPECT_NEAR(exact[0], 0.8413447460685429, 1e-15);
+  EXPECT_NEAR(exact[1], -0.004049694094890287, 1e-15);
+  EXPECT_NEAR(tanh_form[0], 0.8411919906082768, 1e-15);
+  EXPECT_NEAR(tanh_form[1], -0.0036373920817729943, 1e-15);
+  EXPECT_EQ(tg::gelu(x, tg::GeluApproximate::None).to_vector<double>(), exact);
+  EXPECT_EQ(tg::tape({tg::gelu(x.detach().requires_grad_())}).front().op, "gelu");
+  EXPECT_EQ(tg::tape({tg::gelu(x.detach().requires_grad_(), tg::GeluApproximate::Tanh)}).front().op,
+            "gelu_tanh");
+}
+
+TEST(ElementwiseGelu, ExactFormKeepsRelativeAccuracyInTheLowerTail) {
+  // −10·Φ(−10) = −7.619853024160593e-23: through erfc, not 1 + erf, which would give 0.
+  for (tg::Dtype d : {tg::kFloat32, tg::kFloat64}) {
+    const tg::Tensor x = tg::full({1}, -10.0, d);
+    EXPECT_NEAR(tg::gelu(x).item<double>() / -7.619853024160593e-23, 1.0, 1e-5);
+    EXPECT_NEAR(tg::normal_cdf(x).item<double>() / 7.619853024160593e-24, 1.0, 1e-5);
+  }
+}
+
 // ---- numerics at the edges ------------------------------------------------------------
 
 TEST(ElementwiseNumerics, StableFormsAtPlusMinus1000) {

@@ -215,6 +215,22 @@ const std::vector<UnaryCase> kUnaryCases = {
      0,
      {},
      2e-5},
+    // x·Φ(x) and Φ(x) through erfc. In the lower tail Φ is ill-conditioned in float:
+    // |x·Φ'(x)/Φ(x)| ≈ x², so the rounding of x (ε = 6e-8) alone moves Φ(−13) by 169ε ≈ 1e-5
+    // relative; and below x ≈ −13 the result is subnormal and xsimd's erfc flushes it to 0.
+    // So: within 2e-5 relative or 1e-37 absolute, else 4 ulps.
+    {k::Unary::GeluErf,
+     "gelu_erf",
+     [](float x) { return float(k::scalar::gelu_erf<double>(x)); },
+     4,
+     {},
+     2e-5},
+    {k::Unary::NormalCdf,
+     "normal_cdf",
+     [](float x) { return float(k::scalar::normal_cdf<double>(x)); },
+     4,
+     {},
+     2e-5},
     {k::Unary::LeakyRelu,
      "leaky_relu",
      [](float x) { return x > 0 ? x : 0.01f * x; },

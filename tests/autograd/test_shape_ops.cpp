@@ -307,7 +307,7 @@ std::vector<MoveCase> move_cases() {
        }},
       {"pad_last_axis_only",
        [](const T& x) {
-         return tg::pad(x, {0, 0, 1, 2});
+         return tg::pad(x, {{0, 0}, {1, 2}});
        },
        {2, 2},
        {2, 5},
@@ -453,18 +453,37 @@ TEST(ShapeOpsSplit, Pieces) {
 
 // ---- pad -----------------------------------------------------------------------------
 
+// torch's flat, last-axis-first F.pad(x, (1, 2)) written as tg::pad(x, {1, 2}) must not
+// compile: tg::pad takes one {before, after} pair per axis.
+template <class T>
+constexpr bool flat_pad_compiles = requires(const T& x) {
+  tg::pad(x, {1, 2});
+};
+static_assert(!flat_pad_compiles<tg::Tensor>);
+
+TEST(ShapeOpsPad, WrongPairCountSaysOnePairPerAxisFirstAxisFirst) {
+  const std::string msg = tgtest::error_message<tg::ValueError>([] {
+    tg::pad(tg::zeros({2, 3}), {{1, 2}});
+  });
+  EXPECT_EQ(msg,
+            "pad: expected 2 (before, after) pairs for shape [2, 3], one per axis, first axis "
+            "first (torch's F.pad lists the last axis first), got 1");
+  // With one pair per axis, padding only the last axis is spelled out.
+  EXPECT_TRUE(shape_is(tg::pad(tg::zeros({2, 3}), {{0, 0}, {1, 2}}), {2, 6}));
+}
+
 TEST(ShapeOpsPad, ValuesWithAConstantAndGradients) {
   tg::Tensor x = iota({2, 2}) + 1.0;
   for (tg::Dtype d : {tg::kFloat32, tg::kFloat64}) {
-    tg::Tensor y = tg::pad(x.to(d), {1, 0, 0, 1}, 2.5);
+    tg::Tensor y = tg::pad(x.to(d), {{1, 0}, {0, 1}}, 2.5);
     EXPECT_EQ(y.dtype(), d);
     EXPECT_TRUE(shape_is(y, {3, 3}));
     EXPECT_TRUE(values_near(y, {2.5, 2.5, 2.5, 1, 2, 2.5, 3, 4, 2.5}));
   }
-  EXPECT_TRUE(values_near(tg::pad(x, {}), {1, 2, 3, 4}));
+  EXPECT_TRUE(values_near(tg::pad(x, {{0, 0}, {0, 0}}), {1, 2, 3, 4}));
   tg::Tensor xl = rleaf({2, 3}, 42);
-  EXPECT_TRUE(
-      values_near(tg::grad({tg::pad(xl, {1, 1, 1, 1}, 7.0).sum()}, {xl})[0], {1, 1, 1, 1, 1, 1}));
+  EXPECT_TRUE(values_near(tg::grad({tg::pad(xl, {{1, 1}, {1, 1}}, 7.0).sum()}, {xl})[0],
+                          {1, 1, 1, 1, 1, 1}));
 }
 
 }  // namespace

@@ -534,7 +534,7 @@ std::vector<Documented> documented_results() {
                    Expect::AllFinite});
   cases.push_back({"pad_zero_size",
                    [] {
-                     return tg::pad(leaf({0, 2}), {1, 1});  // pairs start at the first axis
+                     return tg::pad(leaf({0, 2}), {{1, 1}, {0, 0}});
                    },
                    {2, 2},
                    Expect::Zero});

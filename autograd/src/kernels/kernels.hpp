@@ -31,7 +31,9 @@ enum class Unary {
   Softplus,
   Relu,
   Silu,
-  Gelu,
+  Gelu,       // the tanh approximation
+  GeluErf,    // x·Φ(x), exact
+  NormalCdf,  // Φ(x)
   LeakyRelu,  // a = negative slope
   Elu,        // a = alpha
   Clamp,      // a = lo, b = hi

@@ -25,6 +25,14 @@ T gelu(T x) {  // tanh approximation ½x(1 + tanh u) = x·sigmoid(2u), which doe
   return x * sigmoid(T(2) * c * (x + T(0.044715) * x * x * x));
 }
 template <class T>
+T normal_cdf(T x) {  // Φ(x) = ½ erfc(−x/√2): no cancellation in the lower tail
+  return T(0.5) * std::erfc(-x * T(0.7071067811865476));
+}
+template <class T>
+T gelu_erf(T x) {  // x·Φ(x)
+  return x * normal_cdf(x);
+}
+template <class T>
 T sign(T x) {
   return T((x > T(0)) - (x < T(0)));
 }

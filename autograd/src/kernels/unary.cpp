@@ -80,6 +80,11 @@ template <class T>
 Vec<T> vlog1p_exp_neg_abs(Vec<T> v) {
   return xsimd::log1p(vexp<T>(-xsimd::abs(v)));
 }
+// Φ(x) = ½ erfc(−x/√2), as scalar::normal_cdf.
+template <class T>
+Vec<T> vnormal_cdf(Vec<T> v) {
+  return Vec<T>(T(0.5)) * xsimd::erfc(v * Vec<T>(T(-0.7071067811865476)));
+}
 // std::max(v, a) and std::min(v, a) exactly, NaN in v included.
 template <class T>
 Vec<T> vmax(Vec<T> v, Vec<T> a) {
@@ -142,6 +147,10 @@ void unary(Unary op, const T* x, T* y, int64_t n, UnaryParams p) {
         const V c2(T(2 * 0.7978845608028654)), k(T(0.044715));
         return v * vsigmoid<T>(c2 * (v + k * v * v * v));
       });
+    case Unary::GeluErf:
+      return map(x, y, n, heavy, [](V v) { return v * vnormal_cdf<T>(v); });
+    case Unary::NormalCdf:
+      return map(x, y, n, heavy, [](V v) { return vnormal_cdf<T>(v); });
     case Unary::LeakyRelu:
       return map(x, y, n, cheap, [a, zero](V v) { return xsimd::select(v > zero, v, a * v); });
     case Unary::Elu:

@@ -275,10 +275,23 @@ Tensor silu(const Tensor& x) {
     return TensorList{c.grad() * s * (1.0 + x * (1.0 - s))};
   });
 }
-// gelu(x) = ½x(1 + tanh u), u = c(x + 0.044715x³):
+// ∂Φ(x)/∂x = φ(x) = e^(−x²/2)/√(2π)
+Tensor normal_cdf(const Tensor& x) {
+  return unary_op("normal_cdf", x, Unary::NormalCdf, {}, true, false, [](BackwardContext& c) {
+    Tensor x = c.saved(0);
+    return TensorList{c.grad() * exp(x * x * -0.5) * 0.3989422804014327};
+  });
+}
+// gelu(x) = x·Φ(x): ∂/∂x = Φ(x) + x·φ(x)
+// gelu_tanh(x) = ½x(1 + tanh u), u = c(x + 0.044715x³):
 // ∂/∂x = ½(1 + tanh u) + ½x(1 − tanh² u)·c(1 + 3·0.044715x²)
-Tensor gelu(const Tensor& x) {
-  return unary_op("gelu", x, Unary::Gelu, {}, true, false, [](BackwardContext& c) {
+Tensor gelu(const Tensor& x, GeluApproximate approximate) {
+  if (approximate == GeluApproximate::None)
+    return unary_op("gelu", x, Unary::GeluErf, {}, true, false, [](BackwardContext& c) {
+      Tensor x = c.saved(0);
+      return TensorList{c.grad() * (normal_cdf(x) + x * exp(x * x * -0.5) * 0.3989422804014327)};
+    });
+  return unary_op("gelu_tanh", x, Unary::Gelu, {}, true, false, [](BackwardContext& c) {
     const double k = 0.7978845608028654, a = 0.044715;
     Tensor x = c.saved(0);
     Tensor t = tanh((x + x * x * x * a) * k);
@@ -311,8 +324,35 @@ Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
 Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
-Tensor operator>(const Tensor& a, double s) { return gt(a, scalar_tensor(s, a.dtype())); }
-Tensor operator<(const Tensor& a, double s) { return lt(a, scalar_tensor(s, a.dtype())); }
+// The scalar side of a comparison, in the tensor side's dtype.
+static Tensor scalar_like(const char* op, double s, const Tensor& a) {
+  detail::check_defined(op, a);
+  return scalar_tensor(s, a.dtype());
+}
+Tensor eq(const Tensor& a, double s) { return eq(a, scalar_like("eq", s, a)); }
+Tensor eq(double s, const Tensor& a) { return eq(scalar_like("eq", s, a), a); }
+Tensor ne(const Tensor& a, double s) { return ne(a, scalar_like("ne", s, a)); }
+Tensor ne(double s, const Tensor& a) { return ne(scalar_like("ne", s, a), a); }
+Tensor lt(const Tensor& a, double s) { return lt(a, scalar_like("lt", s, a)); }
+Tensor lt(double s, const Tensor& a) { return lt(scalar_like("lt", s, a), a); }
+Tensor le(const Tensor& a, double s) { return le(a, scalar_like("le", s, a)); }
+Tensor le(double s, const Tensor& a) { return le(scalar_like("le", s, a), a); }
+Tensor gt(const Tensor& a, double s) { return gt(a, scalar_like("gt", s, a)); }
+Tensor gt(double s, const Tensor& a) { return gt(scalar_like("gt", s, a), a); }
+Tensor ge(const Tensor& a, double s) { return ge(a, scalar_like("ge", s, a)); }
+Tensor ge(double s, const Tensor& a) { return ge(scalar_like("ge", s, a), a); }
+Tensor operator==(const Tensor& a, double s) { return eq(a, s); }
+Tensor operator==(double s, const Tensor& a) { return eq(s, a); }
+Tensor operator!=(const Tensor& a, double s) { return ne(a, s); }
+Tensor operator!=(double s, const Tensor& a) { return ne(s, a); }
+Tensor operator<(const Tensor& a, double s) { return lt(a, s); }
+Tensor operator<(double s, const Tensor& a) { return lt(s, a); }
+Tensor operator<=(const Tensor& a, double s) { return le(a, s); }
+Tensor operator<=(double s, const Tensor& a) { return le(s, a); }
+Tensor operator>(const Tensor& a, double s) { return gt(a, s); }
+Tensor operator>(double s, const Tensor& a) { return gt(s, a); }
+Tensor operator>=(const Tensor& a, double s) { return ge(a, s); }
+Tensor operator>=(double s, const Tensor& a) { return ge(s, a); }
 
 // ∂where(c, a, b)/∂a = [c], ∂/∂b = [¬c]
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {

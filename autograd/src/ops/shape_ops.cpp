@@ -394,34 +394,35 @@ Tensor tile(const Tensor& x, const Shape& reps) {
 }
 
 // pad: ∂/∂x = the centre of g (one slice per padded axis)
-Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value) {
+Tensor pad(const Tensor& x, const std::vector<PadWidth>& widths, double value) {
   detail::check_defined("pad", x);
-  if (pads.size() % 2 != 0 || static_cast<int>(pads.size()) > 2 * x.dim())
-    throw ValueError(
-        fmt::format("pad: expected (before, after) pairs for at most {} axes of shape {}, "
-                    "got {} values",
-                    x.dim(), x.shape().str(), pads.size()));
-  for (int64_t p : pads)
-    if (p < 0) throw ValueError(fmt::format("pad: padding must be >= 0, got {}", p));
+  if (static_cast<int>(widths.size()) != x.dim())
+    throw ValueError(fmt::format(
+        "pad: expected {} (before, after) pairs for shape {}, one per axis, first axis first "
+        "(torch's F.pad lists the last axis first), got {}",
+        x.dim(), x.shape().str(), widths.size()));
+  for (const PadWidth& w : widths)
+    if (w.before < 0 || w.after < 0)
+      throw ValueError(fmt::format("pad: padding must be >= 0, got ({}, {})", w.before, w.after));
   Tensor y;
   {
     NoGradGuard values_only;
     // x scattered into zeros one axis at a time, then the border set to `value`.
     Tensor inside = x, mask = ones_like(x);
-    for (size_t p = 0; p < pads.size() / 2; ++p) {
+    for (size_t p = 0; p < widths.size(); ++p) {
       const int a = static_cast<int>(p);
-      const int64_t before = pads[2 * p], grown = inside.shape()[a] + before + pads[2 * p + 1];
+      const int64_t before = widths[p].before, grown = inside.shape()[a] + before + widths[p].after;
       inside = slice_backward(inside, with_axis(inside.shape(), a, grown), a, before, 1);
       mask = slice_backward(mask, inside.shape(), a, before, 1);
     }
     y = value == 0 ? inside : inside + (1.0 - mask) * value;
   }
   const Shape xs = x.shape();
-  return record("pad", {x}, y, {}, [pads, xs](BackwardContext& c) {
+  return record("pad", {x}, y, {}, [widths, xs](BackwardContext& c) {
     Tensor g = c.grad();
-    for (size_t p = 0; p < pads.size() / 2; ++p) {
+    for (size_t p = 0; p < widths.size(); ++p) {
       const int a = static_cast<int>(p);
-      g = slice(g, a, pads[2 * p], pads[2 * p] + xs[a]);
+      g = slice(g, a, widths[p].before, widths[p].before + xs[a]);
     }
     return TensorList{g};
   });

@@ -17,7 +17,9 @@ const std::vector<double> kGeneric = {-1.3, -0.4, 0.7, 1.9, -0.8, 0.3};
 const std::vector<double> kPositive = {0.3, 0.7, 1.2, 2.5, 0.9, 1.7};
 
 double ref_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-double ref_gelu(double x) {
+double ref_normal_cdf(double x) { return 0.5 * (1.0 + std::erf(x / std::sqrt(2.0))); }
+double ref_gelu(double x) { return x * ref_normal_cdf(x); }
+double ref_gelu_tanh(double x) {
   const double k = std::sqrt(2.0 / M_PI);
   return 0.5 * x * (1.0 + std::tanh(k * (x + 0.044715 * x * x * x)));
 }
@@ -117,6 +119,11 @@ OpEntry binary(std::string label, std::string name, BinaryOp op, double (*ref)(d
   return e;
 }
 
+/// tg::eq and the other comparisons are overloaded for a scalar on either side: this picks
+/// the tensor-tensor form.
+using TensorComparison = Tensor (*)(const Tensor&, const Tensor&);
+constexpr TensorComparison tensor_form(TensorComparison f) { return f; }
+
 /// A comparison: a mask, recorded nowhere; a = [1, 2, 3] against b = [2]: <, =, >.
 OpEntry comparison(std::string label, std::string name, BinaryOp op,
                    double (*ref)(double, double)) {
@@ -190,7 +197,12 @@ void add_elementwise(std::vector<OpEntry>& t) {
       [](double x) { return x > 0 ? x : 0.7 * std::expm1(x); }, kGeneric));
   t.push_back(unary(
       "silu", "silu", tg::silu, [](double x) { return x * ref_sigmoid(x); }, kGeneric, true));
-  t.push_back(unary("gelu", "gelu", tg::gelu, ref_gelu, kGeneric, true));
+  t.push_back(unary(
+      "gelu", "gelu", [](const T& x) { return tg::gelu(x); }, ref_gelu, kGeneric, true));
+  t.push_back(unary(
+      "gelu_tanh", "gelu_tanh", [](const T& x) { return tg::gelu(x, tg::GeluApproximate::Tanh); },
+      ref_gelu_tanh, kGeneric, true));
+  t.push_back(unary("normal_cdf", "normal_cdf", tg::normal_cdf, ref_normal_cdf, kGeneric, true));
   t.push_back(unary(
       "clamp", "clamp", [](const T& x) { return tg::clamp(x, -0.5, 0.5); },
       [](double x) { return std::clamp(x, -0.5, 0.5); }, kGeneric));
@@ -250,7 +262,7 @@ void add_elementwise(std::vector<OpEntry>& t) {
       {"square", 1e30},    {"sin", INFINITY},    {"cos", INFINITY}, {"tanh", NAN},
       {"sigmoid", NAN},    {"log_sigmoid", NAN}, {"softplus", NAN}, {"relu", NAN},
       {"leaky_relu", NAN}, {"elu", NAN},         {"silu", NAN},     {"gelu", NAN},
-      {"clamp", NAN},      {"pow_half", -1.0}};
+      {"gelu_tanh", NAN},  {"normal_cdf", NAN},  {"clamp", NAN},    {"pow_half", -1.0}};
   for (const auto& [label, value] : non_finite)
     for (auto& e : t)
       if (e.label == label) e.non_finite_at = value;
@@ -331,16 +343,18 @@ void add_elementwise(std::vector<OpEntry>& t) {
        .fn = [mask](const TensorList& in) { return tg::where(mask, in[0], in[1]) * in[0]; },
        .samples = {{"broadcast_mask", {{.shape = {2, 3}, .seed = 1}, {.shape = {3}, .seed = 2}}}}});
 
-  t.push_back(
-      comparison("eq", "eq", tg::eq, [](double a, double b) { return a == b ? 1.0 : 0.0; }));
-  t.push_back(
-      comparison("ne", "ne", tg::ne, [](double a, double b) { return a != b ? 1.0 : 0.0; }));
-  t.push_back(comparison("lt", "lt", tg::lt, [](double a, double b) { return a < b ? 1.0 : 0.0; }));
-  t.push_back(
-      comparison("le", "le", tg::le, [](double a, double b) { return a <= b ? 1.0 : 0.0; }));
-  t.push_back(comparison("gt", "gt", tg::gt, [](double a, double b) { return a > b ? 1.0 : 0.0; }));
-  t.push_back(
-      comparison("ge", "ge", tg::ge, [](double a, double b) { return a >= b ? 1.0 : 0.0; }));
+  t.push_back(comparison("eq", "eq", tensor_form(tg::eq),
+                         [](double a, double b) { return a == b ? 1.0 : 0.0; }));
+  t.push_back(comparison("ne", "ne", tensor_form(tg::ne),
+                         [](double a, double b) { return a != b ? 1.0 : 0.0; }));
+  t.push_back(comparison("lt", "lt", tensor_form(tg::lt),
+                         [](double a, double b) { return a < b ? 1.0 : 0.0; }));
+  t.push_back(comparison("le", "le", tensor_form(tg::le),
+                         [](double a, double b) { return a <= b ? 1.0 : 0.0; }));
+  t.push_back(comparison("gt", "gt", tensor_form(tg::gt),
+                         [](double a, double b) { return a > b ? 1.0 : 0.0; }));
+  t.push_back(comparison("ge", "ge", tensor_form(tg::ge),
+                         [](double a, double b) { return a >= b ? 1.0 : 0.0; }));
   t.push_back(comparison(
       "eq_operator", "eq", [](const T& a, const T& b) { return a == b; },
       [](double a, double b) { return a == b ? 1.0 : 0.0; }));

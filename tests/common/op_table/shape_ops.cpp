@@ -427,31 +427,36 @@ void add_shape_ops(std::vector<OpEntry>& t) {
       movement("pad", "pad",
                {moved("last_axis_only", {2, 2},
                       [](const T& x) {
-                        return tg::pad(x, {0, 0, 1, 2});
+                        return tg::pad(x, {{0, 0}, {1, 2}});
                       }),
                 moved("both_axes_constant", {2, 3},
                       [](const T& x) {
-                        return tg::pad(x, {1, 2, 2, 1}, -1.0);
+                        return tg::pad(x, {{1, 2}, {2, 1}}, -1.0);
                       })},
                {{"negative",
                  K::Value,
-                 {"pad", "-1"},
+                 {"pad", "(0, -1)"},
                  [s] {
-                   tg::pad(f32(s), {0, -1});
+                   tg::pad(f32(s), {{0, 0}, {0, -1}});
                  }},
                 {"negative_2",
                  K::Value,
-                 {"pad", "-1"},
+                 {"pad", "(1, -1)"},
                  [s] {
-                   tg::pad(f32(s), {1, -1});
+                   tg::pad(f32(s), {{1, -1}, {0, 0}});
                  }},
                 {"too_many_pairs",
                  K::Value,
-                 {"pad", "[2, 3]"},
+                 {"pad", "expected 2", "[2, 3]", "got 3"},
                  [s] {
-                   tg::pad(f32(s), {1, 1, 1, 1, 1, 1});
+                   tg::pad(f32(s), {{1, 1}, {1, 1}, {1, 1}});
                  }},
-                {"odd_count", K::Value, {"pad", "[2, 3]"}, [s] { tg::pad(f32(s), {1}); }}}));
+                {"one_pair_for_two_axes",
+                 K::Value,
+                 {"pad", "expected 2", "[2, 3]", "first axis first", "last axis first", "got 1"},
+                 [s] {
+                   tg::pad(f32(s), {{1, 2}});
+                 }}}));
 }
 
 }  // namespace tgtest::entries

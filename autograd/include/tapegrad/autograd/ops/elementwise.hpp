@@ -50,7 +50,12 @@ Tensor relu(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor elu(const Tensor& x, double alpha = 1.0);
 Tensor silu(const Tensor& x);
-Tensor gelu(const Tensor& x);  ///< tanh approximation
+/// Which GELU, as torch's `approximate`: None is x·Φ(x) exactly (the default, as in torch),
+/// Tanh is ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+enum class GeluApproximate { None, Tanh };
+Tensor gelu(const Tensor& x, GeluApproximate approximate = GeluApproximate::None);
+/// Φ(x), the standard normal CDF (torch.special.ndtr).
+Tensor normal_cdf(const Tensor& x);
 Tensor clamp(const Tensor& x, double lo, double hi);
 
 // ---- comparisons: masks of 1 and 0 in the operands' dtype, not differentiable --------
@@ -66,8 +71,32 @@ Tensor operator<(const Tensor& a, const Tensor& b);
 Tensor operator<=(const Tensor& a, const Tensor& b);
 Tensor operator>(const Tensor& a, const Tensor& b);
 Tensor operator>=(const Tensor& a, const Tensor& b);
-Tensor operator>(const Tensor& a, double s);
+/// A double on either side is a scalar in the tensor's dtype, as in torch: `x > 0.5`,
+/// `0.5 < x` and `gt(x, 0.5)` are one mask.
+Tensor eq(const Tensor& a, double s);
+Tensor eq(double s, const Tensor& a);
+Tensor ne(const Tensor& a, double s);
+Tensor ne(double s, const Tensor& a);
+Tensor lt(const Tensor& a, double s);
+Tensor lt(double s, const Tensor& a);
+Tensor le(const Tensor& a, double s);
+Tensor le(double s, const Tensor& a);
+Tensor gt(const Tensor& a, double s);
+Tensor gt(double s, const Tensor& a);
+Tensor ge(const Tensor& a, double s);
+Tensor ge(double s, const Tensor& a);
+Tensor operator==(const Tensor& a, double s);
+Tensor operator==(double s, const Tensor& a);
+Tensor operator!=(const Tensor& a, double s);
+Tensor operator!=(double s, const Tensor& a);
 Tensor operator<(const Tensor& a, double s);
+Tensor operator<(double s, const Tensor& a);
+Tensor operator<=(const Tensor& a, double s);
+Tensor operator<=(double s, const Tensor& a);
+Tensor operator>(const Tensor& a, double s);
+Tensor operator>(double s, const Tensor& a);
+Tensor operator>=(const Tensor& a, double s);
+Tensor operator>=(double s, const Tensor& a);
 
 /// cond != 0 ? a : b, all three broadcast together. Differentiable in a and b.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);

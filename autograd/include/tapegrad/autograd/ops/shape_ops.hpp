@@ -38,8 +38,15 @@ Tensor gather(const Tensor& x, int64_t axis, const Index& index);
 /// Tiles x `reps[i]` times along axis i (like torch.Tensor.repeat).
 Tensor repeat(const Tensor& x, const Shape& reps);
 Tensor tile(const Tensor& x, const Shape& reps);
-/// Pads with `value`: `pads` holds (before, after) pairs, one pair per axis from the
-/// first axis on (missing trailing axes are not padded).
-Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value = 0);
+/// One axis's padding: `before` elements ahead of index 0, `after` past the end.
+struct PadWidth {
+  int64_t before = 0;
+  int64_t after = 0;
+};
+/// Pads with `value`, one PadWidth per axis, first axis first: `pad(x, {{0, 0}, {1, 2}})`
+/// pads only the last axis of a matrix. Every axis is listed, so torch's flat,
+/// last-axis-first `F.pad(x, (1, 2))` cannot be misread: `pad(x, {1, 2})` does not
+/// compile, and a count other than x.dim() is a tg::ValueError saying so.
+Tensor pad(const Tensor& x, const std::vector<PadWidth>& widths, double value = 0);
 
 }  // namespace tg
