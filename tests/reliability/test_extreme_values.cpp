@@ -82,7 +82,9 @@ std::map<std::string, Op> ops() {
       {"leaky_relu", Op{1, [](const tg::TensorList& x) { return tg::leaky_relu(x[0], 0.01); }}},
       {"elu", Op{1, [](const tg::TensorList& x) { return tg::elu(x[0], 1.0); }}},
       {"silu", u(tg::silu)},
-      {"gelu", u(tg::gelu)},
+      // The reference table is PyTorch's tanh form (extreme_values.py).
+      {"gelu",
+       Op{1, [](const tg::TensorList& x) { return tg::gelu(x[0], tg::GeluApproximate::Tanh); }}},
       {"clamp", Op{1, [](const tg::TensorList& x) { return tg::clamp(x[0], -1, 1); }}},
       {"pow_3", Op{1, [](const tg::TensorList& x) { return tg::pow(x[0], 3.0); }}},
       {"pow_0.5", Op{1, [](const tg::TensorList& x) { return tg::pow(x[0], 0.5); }}},
