@@ -35,7 +35,6 @@
 
 namespace tg::est {
 
-
 /// J(θ, c) on the given data [T_d, D] and noise samples [T_n, D] drawn from `noise`;
 /// log p_m = −energy(x) − log_normaliser (a one-element tensor c). `nu` > 0 is the noise
 /// ratio in the loss (normally T_n/T_d).
