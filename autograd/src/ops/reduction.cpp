@@ -97,6 +97,26 @@ Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>
 }
 
 /// The gradient of a reduction, put back into the keepdim layout and broadcast to x.
+/// How many elements each output of a reduction over `axes` of `shape` sums.
+int64_t reduced_count(const Shape& shape, const std::vector<int>& axes) {
+  int64_t n = 1;
+  for (int a : axes) n *= shape[a];
+  return n;
+}
+
+/// var's and std's Bessel correction must be >= 0; the error names the op called.
+void check_correction(const char* op, int64_t correction) {
+  if (correction < 0)
+    throw ValueError(fmt::format("{}: correction must be >= 0, got {}", op, correction));
+}
+
+/// 1/y, and 0 where y = 0: the minimum-norm subgradient that norm's and std's rules take
+/// at a zero result (the plain 1/y would give ∞·0 = NaN there).
+Tensor inverse_or_zero(const Tensor& y) {
+  Tensor zero = eq(y, zeros_like(y));
+  return where(zero, zeros_like(y), 1.0 / where(zero, ones_like(y), y));
+}
+
 Tensor expand_back(const Tensor& g, const Shape& keep, const Shape& x_shape) {
   return expand(reshape(g, keep), x_shape);
 }
@@ -152,20 +172,16 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdim) {
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_defined("mean", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "mean");
-  int64_t n = 1;
-  for (int a : ax) n *= x.shape()[a];
-  return sum(x, axes, keepdim) / static_cast<double>(n);
+  return sum(x, axes, keepdim) / static_cast<double>(reduced_count(x.shape(), ax));
 }
 
 // var = Σᵢ (xᵢ − x̄)² / (n − correction), so ∂var/∂xⱼ = 2(xⱼ − x̄)/(n − correction)
 // (the Σᵢ(xᵢ − x̄) term of ∂x̄ vanishes). Composite.
 Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
   detail::check_defined("var", x);
-  if (correction < 0)
-    throw ValueError(fmt::format("var: correction must be >= 0, got {}", correction));
+  check_correction("var", correction);
   const auto ax = detail::reduction_axes(axes, x.dim(), "var");
-  int64_t n = 1;
-  for (int a : ax) n *= x.shape()[a];
+  const int64_t n = reduced_count(x.shape(), ax);
   Tensor centred = x - mean(x, axes, true);
   // n − correction ≤ 0 gives Inf/NaN, as in NumPy and PyTorch.
   return sum(centred * centred, axes, keepdim) / static_cast<double>(n - correction);
@@ -176,12 +192,9 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 // give ∞·0 = NaN there).
 Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
   detail::check_defined("std", x);
-  // Errors name std, not the var it is built on.
-  if (correction < 0)
-    throw ValueError(fmt::format("std: correction must be >= 0, got {}", correction));
+  check_correction("std", correction);  // errors name std, not the var it is built on
   const auto ax = detail::reduction_axes(axes, x.dim(), "std");
-  int64_t n = 1;
-  for (int a : ax) n *= x.shape()[a];
+  const int64_t n = reduced_count(x.shape(), ax);
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
   Tensor y;
   {
@@ -191,9 +204,8 @@ Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
   const auto dof = static_cast<double>(n - correction);
   return record("std", {x}, y, {x, y}, [keep, axes, dof](BackwardContext& c) {
     Tensor x = c.saved(0), y = reshape(c.saved(1), keep);
-    Tensor zero = eq(y, zeros_like(y));
-    Tensor inv = where(zero, zeros_like(y), 1.0 / (where(zero, ones_like(y), y) * dof));
-    return TensorList{expand_back(c.grad(), keep, x.shape()) * (x - mean(x, axes, true)) * inv};
+    return TensorList{expand_back(c.grad(), keep, x.shape()) * (x - mean(x, axes, true)) *
+                      (inverse_or_zero(y) / dof)};
   });
 }
 
@@ -220,9 +232,7 @@ Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
   }
   return record("norm", {x}, y, {x, y}, [keep](BackwardContext& c) {
     Tensor x = c.saved(0), y = reshape(c.saved(1), keep);
-    Tensor zero = eq(y, zeros_like(y));
-    Tensor inv = where(zero, zeros_like(y), 1.0 / where(zero, ones_like(y), y));
-    return TensorList{expand_back(c.grad(), keep, x.shape()) * x * inv};
+    return TensorList{expand_back(c.grad(), keep, x.shape()) * x * inverse_or_zero(y)};
   });
 }
 
