@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "tapegrad/autograd/engine.hpp"
@@ -34,12 +35,32 @@ TensorList fresh_leaves(const TensorList& inputs) {
   return out;
 }
 
+/// f at inputs moved by `move` (which edits raw values): on fresh copies, or with
+/// in_place on the inputs themselves, put back bit for bit afterwards (through the raw
+/// values, so graphs that saved the inputs stay valid).
+template <class Move>
+Tensor eval_moved(const DifferentiableFn& f, const TensorList& inputs, const GradcheckOptions& o,
+                  Move&& move) {
+  if (!o.in_place) {
+    TensorList moved = fresh_leaves(inputs);
+    move(moved);
+    return f(moved);
+  }
+  TensorList same = inputs;  // handles on the inputs' own values
+  std::vector<std::vector<double>> kept;
+  for (const auto& x : same) kept.push_back(x.to_vector<double>());
+  move(same);
+  Tensor out = f(same).detach().clone();
+  for (size_t k = 0; k < same.size(); ++k)
+    std::copy(kept[k].begin(), kept[k].end(), same[k].data<double>());
+  return out;
+}
+
 /// f(inputs) with input k's element j shifted by delta.
 std::vector<double> eval_shifted(const DifferentiableFn& f, const TensorList& inputs, size_t k,
-                                 int64_t j, double delta) {
-  TensorList shifted = fresh_leaves(inputs);
-  shifted[k].data<double>()[j] += delta;
-  return f(shifted).to_vector<double>();
+                                 int64_t j, double delta, const GradcheckOptions& o) {
+  return eval_moved(f, inputs, o, [&](TensorList& xs) { xs[k].data<double>()[j] += delta; })
+      .to_vector<double>();
 }
 
 bool close(double analytic, double numeric, const GradcheckOptions& o) {
@@ -55,8 +76,8 @@ GradcheckResult check_jacobian(const DifferentiableFn& f, const TensorList& inpu
     // Nothing is differentiable: the Jacobian must be zero.
     for (size_t k = 0; k < inputs.size(); ++k)
       for (int64_t j = 0; j < inputs[k].numel(); ++j) {
-        auto plus = eval_shifted(f, inputs, k, j, o.eps),
-             minus = eval_shifted(f, inputs, k, j, -o.eps);
+        auto plus = eval_shifted(f, inputs, k, j, o.eps, o),
+             minus = eval_shifted(f, inputs, k, j, -o.eps, o);
         for (int64_t r = 0; r < m; ++r) {
           const double num =
               (plus[static_cast<size_t>(r)] - minus[static_cast<size_t>(r)]) / (2 * o.eps);
@@ -79,8 +100,8 @@ GradcheckResult check_jacobian(const DifferentiableFn& f, const TensorList& inpu
   }
   for (size_t k = 0; k < inputs.size(); ++k)
     for (int64_t j = 0; j < inputs[k].numel(); ++j) {
-      auto plus = eval_shifted(f, inputs, k, j, o.eps),
-           minus = eval_shifted(f, inputs, k, j, -o.eps);
+      auto plus = eval_shifted(f, inputs, k, j, o.eps, o),
+           minus = eval_shifted(f, inputs, k, j, -o.eps, o);
       for (int64_t r = 0; r < m; ++r) {
         const double num =
             (plus[static_cast<size_t>(r)] - minus[static_cast<size_t>(r)]) / (2 * o.eps);
@@ -111,12 +132,14 @@ GradcheckResult check_projections(const DifferentiableFn& f, const TensorList& i
     for (size_t k = 0; k < inputs.size(); ++k)
       if (g[k].defined()) analytic += sum(g[k] * v[k]).item<double>();
     auto along = [&](double s) {
-      TensorList moved = fresh_leaves(inputs);
-      for (size_t k = 0; k < inputs.size(); ++k) {
-        NoGradGuard no_grad;
-        moved[k].copy_(moved[k] + v[k] * s);
-      }
-      return sum(f(moved) * u).item<double>();
+      Tensor moved = eval_moved(f, inputs, o, [&](TensorList& xs) {
+        for (size_t k = 0; k < xs.size(); ++k) {
+          double* x = xs[k].data<double>();
+          const double* d = v[k].data<double>();
+          for (int64_t i = 0; i < xs[k].numel(); ++i) x[i] += d[i] * s;
+        }
+      });
+      return sum(moved * u).item<double>();
     };
     const double numeric = (along(o.eps) - along(-o.eps)) / (2 * o.eps);
     if (!close(analytic, numeric, o))

@@ -254,4 +254,18 @@ TEST(GradcheckSelfTest, CatchesWrongFirstAndSecondOrderRules) {
   EXPECT_FALSE(grad_ok(wrong, {x}));
 }
 
+// in_place: f reads its inputs from elsewhere (a captured tensor, as a module reads its
+// parameters) and ignores its argument; the inputs' values are back bit for bit after.
+TEST(GradcheckSelfTest, InPlaceChecksAFunctionThatReadsItsInputsFromElsewhere) {
+  tg::Tensor w = leaf({0.5, -1.5, 2.0}, {3});
+  const std::vector<double> before = w.to_vector<double>();
+  const tg::GradcheckOptions in_place{.in_place = true};
+  EXPECT_TRUE(tg::gradcheck([&](const tg::TensorList&) { return tg::tanh(w) * w; }, {w}, in_place));
+  EXPECT_EQ(w.to_vector<double>(), before);
+  EXPECT_FALSE(
+      tg::gradcheck([&](const tg::TensorList&) { return square_wrong_rule(w); }, {w}, in_place));
+  // Without in_place the copies are perturbed, so w's Jacobian looks like zero.
+  EXPECT_FALSE(tg::gradcheck([&](const tg::TensorList&) { return tg::tanh(w) * w; }, {w}));
+}
+
 }  // namespace

@@ -21,6 +21,10 @@ struct GradcheckOptions {
   double rtol = 1e-4;
   int projections = 3;  ///< random <u, J v> checks
   uint64_t seed = 1234;
+  /// Perturb the inputs' own values (restored after each evaluation) instead of fresh
+  /// copies: for an f that reads the inputs from elsewhere, such as a module's parameters,
+  /// and ignores its argument.
+  bool in_place = false;
 };
 
 struct GradcheckResult {
