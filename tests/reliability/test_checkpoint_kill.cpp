@@ -141,11 +141,18 @@ TEST(CheckpointKill, AfterEachOfFiftyKillsTheLastCompletedSaveLoadsByteForByte) 
   int64_t last = 0;  // the last save known to have completed
   int mid_save = 0;  // kills that left their temporary behind: they hit a save in progress
   std::mt19937_64 rng(16);
-  std::uniform_int_distribution<int> delay_ms(0, 80);
+  std::uniform_real_distribution<double> moment(0.0, 1.0);
   for (int kill = 0; kill < kKills; ++kill) {
     Saver saver(path, last + 1, -1);
     ASSERT_TRUE(saver.await_report()) << "the saver ended before its first save";
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    // The kill moment is a fixed-seed fraction of one measured save cycle (the time between
+    // two reports), so it falls inside a save as often in a sanitizer build, where a cycle
+    // is several times longer, as in Release.
+    const auto cycle_start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(saver.await_report()) << "the saver ended before its second save";
+    const auto cycle = std::chrono::steady_clock::now() - cycle_start;
+    std::this_thread::sleep_for(
+        std::chrono::duration_cast<std::chrono::microseconds>(cycle * moment(rng)));
     saver.kill();
     const int status = saver.wait();
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
@@ -161,9 +168,9 @@ TEST(CheckpointKill, AfterEachOfFiftyKillsTheLastCompletedSaveLoadsByteForByte) 
   }
   std::printf("[ kill test ] %d kills, %d during a save, %lld saves completed\n", kKills, mid_save,
               static_cast<long long>(last));
-  EXPECT_GE(last, kKills);  // each saver completed one save before its kill moment
-  // A save (~30 ms here) fills a good part of each 0-80 ms window, so runs see
-  // 9-18 kills land mid-save; none at all would mean the test no longer reaches them.
+  EXPECT_GE(last, 2 * kKills);  // each saver completed two saves before its kill moment
+  // Writing the file is most of a cycle, so most kills land mid-save; none at all would
+  // mean the test no longer reaches a save in progress.
   EXPECT_GT(mid_save, 0);
   // The next save removes the temporaries the killed savers left.
   reader.set(last + 1);
