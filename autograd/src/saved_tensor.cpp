@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/forward_rule.hpp"
+#include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/node.hpp"
 
 namespace tg {
@@ -16,6 +18,17 @@ SavedTensor::SavedTensor(const Tensor& t, const std::shared_ptr<Node>& owner) {
     output_nr_ = t.output_nr();
     owner_ = owner;
     data_ = t.detach();
+    // Note [Saved tangents]: a saved output keeps its tangents so that a backward rule
+    // run inside a forward sweep (forward over reverse) sees them. They are kept
+    // detached: a tangent's graph reads the output, whose node owns this SavedTensor, so
+    // keeping the graph would be a reference cycle. unpack() refuses the one use that
+    // would need it, a recorded backward (create_graph) inside a live sweep.
+    for (const auto& slot : t.impl()->tangents) {
+      tangents_were_cut_ = tangents_were_cut_ || slot.tangent.requires_grad() ||
+                           (slot.laplacian.defined() && slot.laplacian.requires_grad());
+      tangents_.push_back({slot.level, slot.tangent.detach(),
+                           slot.laplacian.defined() ? slot.laplacian.detach() : Tensor()});
+    }
   } else {
     data_ = t;
   }
@@ -39,6 +52,17 @@ Tensor SavedTensor::unpack(std::string_view op, uint64_t seq) const {
   out.impl()->requires_grad = requires_grad_;
   out.impl()->grad_fn = owner_.lock();
   out.impl()->output_nr = output_nr_;
+  if (!tangents_.empty()) {
+    if (tangents_were_cut_ && GradMode::is_enabled())
+      for (const auto& slot : tangents_)
+        if (slot.level->alive.load(std::memory_order_relaxed))
+          throw GraphError(fmt::format(
+              "{} (seq {}): a recorded backward (create_graph) inside a forward-mode sweep needs "
+              "the tangent of a saved output as a graph, which tapegrad keeps only as values; "
+              "compute the Hessian-vector product reverse over reverse instead",
+              op, seq));
+    out.impl()->tangents = tangents_;
+  }
   return out;
 }
 

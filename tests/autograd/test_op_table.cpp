@@ -4,7 +4,10 @@
 // requires_grad, bad inputs; and the coverage: every op name the library records has an
 // entry, or is recorded by one while its gradients are taken (the adjoints).
 //
-// A new check over every op (forward mode, say) is one more TEST_P on these suites.
+// Forward mode: JVP against the reverse-mode Jacobian, many tangents against single ones,
+// the forward Laplacian against the Hessian trace, and JVP of JVP on the smooth ops.
+//
+// A new check over every op is one more TEST_P on these suites.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -203,6 +206,138 @@ TEST_P(OpThirdOrder, GradcheckOfTheSecondVjp) {
 
 INSTANTIATE_TEST_SUITE_P(
     OpTable, OpThirdOrder,
+    ::testing::ValuesIn(entries_where([](const OpEntry& e) { return e.smooth; })), entry_name);
+
+// ---- forward mode -----------------------------------------------------------------------
+
+/// Random tangents like `xs` (K of them on a leading axis if k > 0), from `seed`.
+tg::TensorList random_like(const tg::TensorList& xs, uint64_t seed, int64_t k = 0) {
+  tg::Generator gen(seed);
+  tg::TensorList out;
+  for (const auto& x : xs)
+    out.push_back(
+        tg::randn(k > 0 ? tg::tangent_shape(k, x.shape()) : x.shape(), gen, tg::kFloat64));
+  return out;
+}
+
+double inner(const tg::TensorList& a, const tg::TensorList& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += tg::sum(a[i] * b[i]).item<double>();
+  return s;
+}
+
+class OpForward : public ::testing::TestWithParam<SampleCase> {};
+
+// J·v from forward mode against J·v assembled row by row from reverse mode (row j is the
+// VJP with cotangent e_j), which also gives ⟨u, J v⟩ = ⟨Jᵀu, v⟩ for every u.
+TEST_P(OpForward, JvpEqualsTheReverseModeJacobianTimesV) {
+  const OpEntry& e = *GetParam().entry;
+  const tg::DifferentiableFn& f = e.fn_of(*GetParam().sample);
+  const tg::TensorList in = tgtest::make_inputs(*GetParam().sample);
+  const tg::TensorList v = random_like(in, 7);
+  const tg::JvpResult r = tg::jvp(f, in, v);
+  const tg::Tensor y = f(in);
+  ASSERT_TRUE(tgtest::shape_is(r.tangent, y.shape()));
+  EXPECT_TRUE(tgtest::values_near(r.output, y.to_vector<double>(), 0, 0));
+  std::vector<double> jv(static_cast<size_t>(y.numel()));
+  for (int64_t j = 0; j < y.numel(); ++j) {
+    std::vector<double> onehot(jv.size(), 0.0);
+    onehot[static_cast<size_t>(j)] = 1;
+    const tg::TensorList row =
+        tg::grad({y}, in,
+                 {.grad_outputs = {tg::from_vector(onehot, y.shape(), tg::kFloat64)},
+                  .retain_graph = true,
+                  .allow_unused = true});
+    for (size_t i = 0; i < in.size(); ++i)
+      if (row[i].defined()) jv[static_cast<size_t>(j)] += tg::sum(row[i] * v[i]).item<double>();
+  }
+  // Rounding only, unless the entry's own gradcheck tolerance is coarser (a float32 cast).
+  const double atol = std::max(1e-12, e.options.atol), rtol = std::max(1e-11, e.options.rtol);
+  EXPECT_TRUE(tgtest::values_near(r.tangent, jv, atol, rtol));
+  const tg::TensorList u = random_like({y}, 8);
+  const tg::TensorList vjp = tg::grad({y}, in, {.grad_outputs = u, .allow_unused = true});
+  double rhs = 0;
+  for (size_t i = 0; i < in.size(); ++i)
+    if (vjp[i].defined()) rhs += tg::sum(vjp[i] * v[i]).item<double>();
+  EXPECT_NEAR(inner(u, {r.tangent}), rhs, std::max(1e-11, e.options.atol) * (1 + std::abs(rhs)));
+}
+
+TEST_P(OpForward, ManyTangentsEqualSingleJvps) {
+  const OpEntry& e = *GetParam().entry;
+  const tg::DifferentiableFn& f = e.fn_of(*GetParam().sample);
+  const tg::TensorList in = tgtest::make_inputs(*GetParam().sample);
+  constexpr int64_t kCount = 3;
+  const tg::TensorList many = random_like(in, 9, kCount);
+  const tg::Tensor batched = tg::jvp(f, in, many, {.batched = true}).tangent;
+  for (int64_t k = 0; k < kCount; ++k) {
+    tg::TensorList one;
+    for (const auto& t : many) one.push_back(tg::squeeze(tg::slice(t, 0, k, k + 1), 0));
+    const tg::Tensor single = tg::jvp(f, in, one).tangent;
+    EXPECT_TRUE(tgtest::values_near(tg::squeeze(tg::slice(batched, 0, k, k + 1), 0),
+                                    single.to_vector<double>(), 1e-13, 1e-12))
+        << "tangent " << k;
+  }
+}
+
+// The forward Laplacian's per-op curvature: all inputs are slices of one vector z, and
+// f(z) = Σ w ⊙ op(inputs(z)); its Laplacian in z from one forward sweep against the exact
+// Hessian trace from reverse mode.
+TEST_P(OpForward, ForwardLaplacianEqualsTheHessianTrace) {
+  const OpEntry& e = *GetParam().entry;
+  const tg::DifferentiableFn& op = e.fn_of(*GetParam().sample);
+  const tg::TensorList in = tgtest::make_inputs(*GetParam().sample);
+  std::vector<double> z0;
+  for (const auto& x : in)
+    for (double value : x.to_vector<double>()) z0.push_back(value);
+  const tg::Tensor w = random_like({op(in)}, 10)[0];
+  auto f = [&](const tg::Tensor& z) {
+    tg::TensorList xs;
+    int64_t offset = 0;
+    for (const auto& x : in) {
+      xs.push_back(tg::reshape(tg::slice(z, 1, offset, offset + x.numel()), x.shape()));
+      offset += x.numel();
+    }
+    return tg::reshape(tg::sum(op(xs) * w), {1});
+  };
+  const tg::Tensor z =
+      tg::from_vector(z0, {1, static_cast<int64_t>(z0.size())}, tg::kFloat64).requires_grad_();
+  const tg::ForwardLaplacian lap = tg::forward_laplacian(f, z);
+  const tg::FieldAndTrace exact = tg::gradient_and_hessian_trace(f, z, tg::TraceMethod::Loop);
+  EXPECT_TRUE(tgtest::values_near(lap.value, f(z).to_vector<double>(), 0, 0));
+  const double atol = std::max(1e-11, e.options.atol), rtol = std::max(1e-10, e.options.rtol);
+  EXPECT_TRUE(tgtest::values_near(lap.gradient, exact.field.to_vector<double>(), atol, rtol));
+  EXPECT_TRUE(tgtest::values_near(lap.laplacian, exact.trace.to_vector<double>(), atol, rtol));
+}
+
+INSTANTIATE_TEST_SUITE_P(OpTable, OpForward,
+                         ::testing::ValuesIn(samples_where([](const OpEntry& e) {
+                           return e.differentiable;
+                         })),
+                         sample_name);
+
+// Second order forward: the JVP of a JVP, D²f[v, w], against reverse over forward (the
+// gradient of ⟨u, J v⟩, a JVP inside a backpropagated loss), dotted with w.
+class OpForwardSecondOrder : public ::testing::TestWithParam<EntryCase> {};
+
+TEST_P(OpForwardSecondOrder, JvpOfJvpEqualsReverseOverForward) {
+  const OpEntry& e = *GetParam().entry;
+  const Sample& s = e.samples.front();
+  const tg::DifferentiableFn& f = e.fn_of(s);
+  const tg::TensorList in = tgtest::make_inputs(s);
+  const tg::TensorList v = random_like(in, 11), w = random_like(in, 12);
+  const tg::TensorList u = random_like({f(in)}, 13);
+  auto first = [&](const tg::TensorList& xs) { return tg::jvp(f, xs, v).tangent; };
+  const tg::Tensor second = tg::jvp(first, in, w).tangent;  // D²f[v, w]
+  const tg::Tensor loss = tg::sum(first(in) * u[0]);
+  const tg::TensorList g = tg::grad({loss}, in, {.allow_unused = true});
+  double expected = 0;
+  for (size_t i = 0; i < in.size(); ++i)
+    if (g[i].defined()) expected += tg::sum(g[i] * w[i]).item<double>();
+  EXPECT_NEAR(inner(u, {second}), expected, 1e-10 * (1 + std::abs(expected)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    OpTable, OpForwardSecondOrder,
     ::testing::ValuesIn(entries_where([](const OpEntry& e) { return e.smooth; })), entry_name);
 
 // ---- bad inputs -------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 #pragma once
 #include "tapegrad/autograd/engine.hpp"
 #include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/forward.hpp"
+#include "tapegrad/autograd/forward_rule.hpp"
 #include "tapegrad/autograd/function.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/gradcheck.hpp"

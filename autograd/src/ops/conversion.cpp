@@ -17,8 +17,9 @@ Tensor to(const Tensor& x, Dtype dtype) {
                 [&]<class D>() { kernels::cast<S, D>(x.data<S>(), y.data<D>(), x.numel()); });
   });
   const Dtype from = x.dtype();
-  return record("to", {x}, y, {},
-                [from](BackwardContext& c) { return TensorList{to(c.grad(), from)}; });
+  return record(
+      "to", {x}, y, {}, [from](BackwardContext& c) { return TensorList{to(c.grad(), from)}; },
+      tangent_rule([dtype](const ForwardContext& c) { return to(c.tangent(0), dtype); }));
 }
 
 // ∂clone(x)/∂x = 1
@@ -26,7 +27,9 @@ Tensor clone(const Tensor& x) {
   detail::check_defined("clone", x);
   Tensor y = empty(x.shape(), x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() { kernels::copy<T>(x.data<T>(), y.data<T>(), x.numel()); });
-  return record("clone", {x}, y, {}, [](BackwardContext& c) { return TensorList{c.grad()}; });
+  return record(
+      "clone", {x}, y, {}, [](BackwardContext& c) { return TensorList{c.grad()}; },
+      tangent_rule([](const ForwardContext& c) { return c.tangent(0); }));
 }
 
 }  // namespace tg

@@ -6,6 +6,7 @@
 #include "../kernels/kernels.hpp"
 #include "linalg_internal.hpp"
 #include "op_helpers.hpp"
+#include "tapegrad/autograd/forward_rule.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/reduction.hpp"
 #include "tapegrad/autograd/ops/shape_ops.hpp"
@@ -54,6 +55,67 @@ Tensor flatten_batch(const Tensor& x) {
   return reshape(x, Shape{x.shape()[0] * x.shape()[1], x.shape()[2]});
 }
 
+/// One operand of a product inside a forward rule: a primal (rank 2 or 3) or its
+/// tangents (a K axis in front).
+struct Operand {
+  const Tensor& t;
+  bool is_tangent;
+};
+
+/// op(x) @ op(y) inside a forward rule, where either operand may be tangents [K, ...]:
+/// the result has the K axis in front of the broadcast batch axis, [K, (batch,) m, n].
+/// Folded into the rank-2 and rank-3 products the kernel has; a rank-2 primal times
+/// anything is one product with the other's leading axes folded (the common ẋ·wᵀ).
+Tensor tangent_matmul(Operand x, Operand y, bool tx, bool ty) {
+  auto fold = [](const Tensor& t) {  // [*lead, r, c] -> [numel(lead), r, c]
+    const int r = t.dim();
+    return reshape(t, Shape{t.numel() / (t.shape()[r - 2] * t.shape()[r - 1]), t.shape()[r - 2],
+                            t.shape()[r - 1]});
+  };
+  auto unfold = [](const Tensor& p, const Tensor& like) {  // -> [*lead of like, m, n]
+    Shape s(like.shape().begin(), like.shape().end() - 2);
+    s.push_back(p.shape()[1]);
+    s.push_back(p.shape()[2]);
+    return reshape(p, s);
+  };
+  if (!y.is_tangent && y.t.dim() == 2) return unfold(detail::matmul(fold(x.t), y.t, tx, ty), x.t);
+  if (!x.is_tangent && x.t.dim() == 2) return unfold(detail::matmul(x.t, fold(y.t), tx, ty), y.t);
+  // General: both as [k, batch, r, c] (k = 1 for a primal, batch = 1 if absent), broadcast.
+  bool batched = false;
+  auto four = [&](Operand o) {
+    const Shape& s = o.t.shape();
+    const int lead = s.rank() - 2 - (o.is_tangent ? 1 : 0);  // 0 or 1 batch axis
+    batched = batched || lead == 1;
+    return Shape{o.is_tangent ? s[0] : 1, lead == 1 ? s[s.rank() - 3] : 1, s[s.rank() - 2],
+                 s[s.rank() - 1]};
+  };
+  const Shape sx = four(x), sy = four(y);
+  const Shape lead = broadcast_shapes(Shape{sx[0], sx[1]}, Shape{sy[0], sy[1]}, "matmul");
+  auto full = [&](const Tensor& t, const Shape& s4) {
+    return fold(expand(reshape(t, s4), Shape{lead[0], lead[1], s4[2], s4[3]}));
+  };
+  Tensor p = detail::matmul(full(x.t, sx), full(y.t, sy), tx, ty);  // [k·batch, m, n]
+  return batched ? reshape(p, Shape{lead[0], lead[1], p.shape()[1], p.shape()[2]})
+                 : reshape(p, Shape{lead[0], p.shape()[1], p.shape()[2]});
+}
+
+/// The forward rule of C = op(A) op(B): Ċ = op(Ȧ) op(B) + op(A) op(Ḃ), and the
+/// curvature 2 Σ_k op(Ȧ_k) op(Ḃ_k) (the product is bilinear).
+auto matmul_forward(bool ta, bool tb) {
+  return tangent_rule(
+      [ta, tb](const ForwardContext& c) {
+        return add_tangents(
+            c.has_tangent(0) ? tangent_matmul({c.tangent(0), true}, {c.input(1), false}, ta, tb)
+                             : Tensor(),
+            c.has_tangent(1) ? tangent_matmul({c.input(0), false}, {c.tangent(1), true}, ta, tb)
+                             : Tensor());
+      },
+      [ta, tb](const ForwardContext& c) {
+        if (!c.has_tangent(0) || !c.has_tangent(1)) return Tensor();
+        return sum(tangent_matmul({c.tangent(0), true}, {c.tangent(1), true}, ta, tb), {0}) * 2.0;
+      });
+}
+
 constexpr std::array<const char*, 4> kNames = {"matmul", "matmul_nt", "matmul_tn", "matmul_tt"};
 
 }  // namespace
@@ -76,20 +138,22 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
                     "expected rank 1, 2 or 3",
                     a.dim(), b.dim(), a.shape().str(), b.shape().str()));
   const char* name = kNames[static_cast<size_t>(trans_b) + 2 * static_cast<size_t>(trans_a)];
-  return record(name, {a, b}, matmul_values(a, b, trans_a, trans_b), {a, b},
-                [trans_a, trans_b](BackwardContext& c) {
-                  const Tensor g = c.grad(), a = c.saved(0), b = c.saved(1);
-                  Tensor ga, gb;
-                  if (c.needs_grad(0))
-                    ga = trans_a ? matmul(b, g, trans_b, true) : matmul(g, b, false, !trans_b);
-                  if (c.needs_grad(1)) {
-                    // One rank-2 b shared by a batch of rows of a: fold the batch into the GEMM.
-                    const bool fold = b.dim() == 2 && a.dim() == 3 && !trans_a;
-                    const Tensor af = fold ? flatten_batch(a) : a, gf = fold ? flatten_batch(g) : g;
-                    gb = trans_b ? matmul(gf, af, true, trans_a) : matmul(af, gf, !trans_a, false);
-                  }
-                  return TensorList{ga, gb};
-                });
+  return record(
+      name, {a, b}, matmul_values(a, b, trans_a, trans_b), {a, b},
+      [trans_a, trans_b](BackwardContext& c) {
+        const Tensor g = c.grad(), a = c.saved(0), b = c.saved(1);
+        Tensor ga, gb;
+        if (c.needs_grad(0))
+          ga = trans_a ? matmul(b, g, trans_b, true) : matmul(g, b, false, !trans_b);
+        if (c.needs_grad(1)) {
+          // One rank-2 b shared by a batch of rows of a: fold the batch into the GEMM.
+          const bool fold = b.dim() == 2 && a.dim() == 3 && !trans_a;
+          const Tensor af = fold ? flatten_batch(a) : a, gf = fold ? flatten_batch(g) : g;
+          gb = trans_b ? matmul(gf, af, true, trans_a) : matmul(af, gf, !trans_a, false);
+        }
+        return TensorList{ga, gb};
+      },
+      matmul_forward(trans_a, trans_b));
 }
 
 }  // namespace detail
@@ -142,14 +206,34 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     kernels::gemm<T>(false, true, rows, out, in, T(1), x.data<T>(), in, w.data<T>(), in, T(1),
                      y.data<T>(), out);
   });
-  return record("linear", {x, w, b}, std::move(y), {x, w}, [](BackwardContext& c) {
-    const Tensor g = c.grad(), x = c.saved(0), w = c.saved(1);
-    Tensor gx, gw, gb;
-    if (c.needs_grad(0)) gx = detail::matmul(g, w, false, false);
-    if (c.needs_grad(1)) gw = detail::matmul(g, x, true, false);
-    if (c.needs_grad(2)) gb = sum(g, {0});
-    return TensorList{gx, gw, gb};
-  });
+  return record(
+      "linear", {x, w, b}, std::move(y), {x, w},
+      [](BackwardContext& c) {
+        const Tensor g = c.grad(), x = c.saved(0), w = c.saved(1);
+        Tensor gx, gw, gb;
+        if (c.needs_grad(0)) gx = detail::matmul(g, w, false, false);
+        if (c.needs_grad(1)) gw = detail::matmul(g, x, true, false);
+        if (c.needs_grad(2)) gb = sum(g, {0});
+        return TensorList{gx, gw, gb};
+      },
+      tangent_rule(
+          // ẏ = ẋ·wᵀ + x·ẇᵀ + ḃ; curvature 2 Σ_k ẋ_k·ẇ_kᵀ
+          [](const ForwardContext& c) {
+            Tensor t = add_tangents(
+                c.has_tangent(0)
+                    ? tangent_matmul({c.tangent(0), true}, {c.input(1), false}, false, true)
+                    : Tensor(),
+                c.has_tangent(1)
+                    ? tangent_matmul({c.input(0), false}, {c.tangent(1), true}, false, true)
+                    : Tensor());
+            return add_tangents(t, c.broadcast_tangent(2));
+          },
+          [](const ForwardContext& c) {
+            if (!c.has_tangent(0) || !c.has_tangent(1)) return Tensor();
+            return sum(tangent_matmul({c.tangent(0), true}, {c.tangent(1), true}, false, true),
+                       {0}) *
+                   2.0;
+          }));
 }
 
 // outer(a, b)ᵢⱼ = aᵢbⱼ, so ∂L/∂a = G·b and ∂L/∂b = Gᵀ·a. Composite (a broadcast product).

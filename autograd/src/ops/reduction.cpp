@@ -9,6 +9,7 @@
 
 #include "../kernels/kernels.hpp"
 #include "op_helpers.hpp"
+#include "tapegrad/autograd/forward_rule.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/factory.hpp"
 #include "tapegrad/autograd/ops/shape_ops.hpp"
@@ -121,6 +122,23 @@ Tensor expand_back(const Tensor& g, const Shape& keep, const Shape& x_shape) {
   return expand(reshape(g, keep), x_shape);
 }
 
+/// Forward mode: Σ of tangents [K, *x.shape] over x's axes `ax` (keepdim), never over the
+/// K axis (an empty `ax`, a rank-0 x, sums nothing).
+Tensor sum_tangent_axes(const Tensor& t, const std::vector<int>& ax) {
+  if (ax.empty()) return t;
+  Axes axes;
+  for (int a : ax) axes.push_back(a + 1);
+  return sum(t, axes, true);
+}
+
+/// Forward mode: Σ over x's reduced axes of tangents [K, *x.shape] (times `w`, broadcast
+/// against x, if given), as the tangent [K, *out.shape] of a reduction's output.
+Tensor reduce_tangent(const Tensor& t, const std::vector<int>& ax, const Tensor& out,
+                      const Tensor& w = {}) {
+  Tensor r = sum_tangent_axes(w.defined() ? t * w : t, ax);
+  return reshape(r, tangent_shape(t.size(0), out.shape()));
+}
+
 /// The max over `axes` (keepdim), detached, with non-finite maxima replaced by 0: the
 /// constant shift that keeps exp from overflowing in logsumexp and softmax. Being a
 /// constant it drops out of every derivative, so the results stay exact to any order.
@@ -137,12 +155,20 @@ Tensor extremum(const char* name, kernels::Reduce op, const Tensor& x, const Axe
   const auto ax = detail::reduction_axes(axes, x.dim(), name);
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
   Tensor y = reshape(reduce_values(op, x, ax, name), reduced_shape(x.shape(), ax, keepdim));
-  return record(name, {x}, y, {x, y}, [keep, ax](BackwardContext& c) {
-    Tensor x = c.saved(0);
-    Tensor hit = eq(x, reshape(c.saved(1).detach(), keep));
-    Tensor ties = sum(hit, Axes(ax.begin(), ax.end()), true);
-    return TensorList{expand_back(c.grad(), keep, x.shape()) * hit / ties};
-  });
+  auto share = [keep, ax](const Tensor& x, const Tensor& y) {  // [xᵢ = max] / #ties
+    Tensor hit = eq(x, reshape(y.detach(), keep));
+    return hit / sum(hit, Axes(ax.begin(), ax.end()), true);
+  };
+  return record(
+      name, {x}, y, {x, y},
+      [keep, share](BackwardContext& c) {
+        Tensor x = c.saved(0);
+        return TensorList{expand_back(c.grad(), keep, x.shape()) * share(x, c.saved(1))};
+      },
+      // ẏ = Σᵢ ẋᵢ [xᵢ = max] / #ties: piecewise linear
+      tangent_rule([ax, share](const ForwardContext& c) {
+        return reduce_tangent(c.tangent(0), ax, c.output(), share(c.input(0), c.output()));
+      }));
 }
 
 }  // namespace
@@ -155,9 +181,11 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   Tensor y = reshape(reduce_values(kernels::Reduce::Sum, x, ax, "sum"),
                      reduced_shape(x.shape(), ax, keepdim));
   const Shape xs = x.shape();
-  return record("sum", {x}, y, {}, [keep, xs](BackwardContext& c) {
-    return TensorList{expand_back(c.grad(), keep, xs)};
-  });
+  return record(
+      "sum", {x}, y, {},
+      [keep, xs](BackwardContext& c) { return TensorList{expand_back(c.grad(), keep, xs)}; },
+      tangent_rule(
+          [ax](const ForwardContext& c) { return reduce_tangent(c.tangent(0), ax, c.output()); }));
 }
 
 // ∂max/∂xᵢ = [xᵢ = max] / #ties (and likewise for min): the gradient is shared by ties.
@@ -199,14 +227,31 @@ Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
   Tensor y;
   {
     NoGradGuard no_grad;
-    y = sqrt(var(x, axes, correction, keepdim));
+    y = sqrt(var(x.detach(), axes, correction, keepdim));  // values only
   }
   const auto dof = static_cast<double>(n - correction);
-  return record("std", {x}, y, {x, y}, [keep, axes, dof](BackwardContext& c) {
-    Tensor x = c.saved(0), y = reshape(c.saved(1), keep);
-    return TensorList{expand_back(c.grad(), keep, x.shape()) * (x - mean(x, axes, true)) *
-                      (inverse_or_zero(y) / dof)};
-  });
+  // Forward: σ̇ = Σᵢ (xᵢ − x̄) ẋᵢ / (dof·σ); curvature Σ_k σ̈_k with
+  // σ̈ = (Σᵢ (ẋᵢ − mean ẋ)² / dof − σ̇²) / σ (from differentiating σ² = var twice).
+  auto tangent = [ax, axes, keep, dof](const ForwardContext& c) {
+    Tensor x = c.input(0), y = reshape(c.output(), keep);
+    return reduce_tangent(c.tangent(0), ax, c.output(),
+                          (x - mean(x, axes, true)) * (inverse_or_zero(y) / dof));
+  };
+  auto curvature = [ax, n, dof, tangent](const ForwardContext& c) {
+    Tensor t = c.tangent(0);
+    Tensor centred = t - sum_tangent_axes(t, ax) / static_cast<double>(n);
+    Tensor spread = reshape(sum_tangent_axes(centred * centred, ax),
+                            tangent_shape(t.size(0), c.output().shape()));
+    return (sum(spread, {0}) / dof - sum_of_squares(tangent(c))) * inverse_or_zero(c.output());
+  };
+  return record(
+      "std", {x}, y, {x, y},
+      [keep, axes, dof](BackwardContext& c) {
+        Tensor x = c.saved(0), y = reshape(c.saved(1), keep);
+        return TensorList{expand_back(c.grad(), keep, x.shape()) * (x - mean(x, axes, true)) *
+                          (inverse_or_zero(y) / dof)};
+      },
+      tangent_rule(tangent, curvature));
 }
 
 // lse = m + log Σᵢ exp(xᵢ − m) with m = max x held constant (stable: no exp overflows),
@@ -228,12 +273,26 @@ Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
   Tensor y;
   {
     NoGradGuard no_grad;
-    y = sqrt(sum(x * x, axes, keepdim));
+    const Tensor v = x.detach();  // values only
+    y = sqrt(sum(v * v, axes, keepdim));
   }
-  return record("norm", {x}, y, {x, y}, [keep](BackwardContext& c) {
-    Tensor x = c.saved(0), y = reshape(c.saved(1), keep);
-    return TensorList{expand_back(c.grad(), keep, x.shape()) * x * inverse_or_zero(y)};
-  });
+  // Forward: ẏ = Σᵢ xᵢẋᵢ / y; curvature Σ_k ÿ_k with ÿ = (Σᵢ ẋᵢ² − ẏ²) / y.
+  auto tangent = [ax, keep](const ForwardContext& c) {
+    return reduce_tangent(c.tangent(0), ax, c.output(),
+                          c.input(0) * inverse_or_zero(reshape(c.output(), keep)));
+  };
+  auto curvature = [ax, tangent](const ForwardContext& c) {
+    Tensor t = c.tangent(0);
+    Tensor squares = reduce_tangent(t * t, ax, c.output());
+    return (sum(squares, {0}) - sum_of_squares(tangent(c))) * inverse_or_zero(c.output());
+  };
+  return record(
+      "norm", {x}, y, {x, y},
+      [keep](BackwardContext& c) {
+        Tensor x = c.saved(0), y = reshape(c.saved(1), keep);
+        return TensorList{expand_back(c.grad(), keep, x.shape()) * x * inverse_or_zero(y)};
+      },
+      tangent_rule(tangent, curvature));
 }
 
 // log_softmax(x)ⱼ = xⱼ − lse(x), so ∂/∂xₖ = [j = k] − softmax(x)ₖ. Composite.

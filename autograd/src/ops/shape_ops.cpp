@@ -7,6 +7,7 @@
 
 #include "../kernels/kernels.hpp"
 #include "op_helpers.hpp"
+#include "tapegrad/autograd/forward_rule.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/factory.hpp"
 #include "tapegrad/autograd/ops/reduction.hpp"
@@ -38,9 +39,14 @@ Tensor slice_backward(const Tensor& g, const Shape& full, int axis, int64_t star
   visit_dtype(g.dtype(), [&]<class T>() {
     kernels::slice_add<T>(g.data<T>(), out.data<T>(), v.outer, v.n, v.inner, start, step, len);
   });
-  return record("slice_backward", {g}, out, {}, [axis, start, step, len](BackwardContext& c) {
-    return TensorList{slice(c.grad(), axis, start, start + len * step, step)};
-  });
+  return record(
+      "slice_backward", {g}, out, {},
+      [axis, start, step, len](BackwardContext& c) {
+        return TensorList{slice(c.grad(), axis, start, start + len * step, step)};
+      },
+      tangent_rule([full, axis, start, step](const ForwardContext& c) {
+        return slice_backward(c.tangent(0), tangent_shape(c.count(), full), axis + 1, start, step);
+      }));
 }
 
 // index_select's adjoint: out[index[i]] += g[i] along axis; its adjoint is index_select.
@@ -51,9 +57,12 @@ Tensor index_add(const Tensor& g, const Shape& full, int axis, const std::vector
   visit_dtype(g.dtype(), [&]<class T>() {
     kernels::index_add<T>(g.data<T>(), out.data<T>(), v.outer, v.n, v.inner, index.data(), k);
   });
-  return record("index_add", {g}, out, {}, [axis, index](BackwardContext& c) {
-    return TensorList{index_select(c.grad(), axis, index)};
-  });
+  return record(
+      "index_add", {g}, out, {},
+      [axis, index](BackwardContext& c) { return TensorList{index_select(c.grad(), axis, index)}; },
+      tangent_rule([full, axis, index](const ForwardContext& c) {
+        return index_add(c.tangent(0), tangent_shape(c.count(), full), axis + 1, index);
+      }));
 }
 
 }  // namespace
@@ -81,8 +90,12 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
     throw ShapeError(fmt::format("reshape: cannot view shape {} ({} elements) as {}",
                                  x.shape().str(), x.numel(), shape.str()));
   const Shape xs = x.shape();
-  return record("reshape", {x}, x.alias(target), {},
-                [xs](BackwardContext& c) { return TensorList{reshape(c.grad(), xs)}; });
+  return record(
+      "reshape", {x}, x.alias(target), {},
+      [xs](BackwardContext& c) { return TensorList{reshape(c.grad(), xs)}; },
+      tangent_rule([target](const ForwardContext& c) {
+        return reshape(c.tangent(0), tangent_shape(c.count(), target));
+      }));
 }
 
 // flatten, squeeze, unsqueeze: reshapes, so ∂/∂x = g reshaped back. Composite.
@@ -155,7 +168,10 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   visit_dtype(x.dtype(), [&]<class T>() {
     kernels::broadcast_to<T>(x.data<T>(), x.shape(), y.data<T>(), target);
   });
-  return record("expand", {x}, y, {}, [](BackwardContext& c) { return TensorList{c.grad()}; });
+  return record(
+      "expand", {x}, y, {}, [](BackwardContext& c) { return TensorList{c.grad()}; },
+      // the aligned tangent, broadcast to [K, *target] by the engine
+      tangent_rule([](const ForwardContext& c) { return c.broadcast_tangent(0); }));
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shape); }
@@ -180,8 +196,14 @@ Tensor permute(const Tensor& x, const Axes& order) {
   Tensor y = empty(out, x.dtype());
   visit_dtype(x.dtype(),
               [&]<class T>() { kernels::permute<T>(x.data<T>(), x.shape(), perm, y.data<T>()); });
-  return record("permute", {x}, y, {},
-                [inverse](BackwardContext& c) { return TensorList{permute(c.grad(), inverse)}; });
+  Shape tangent_order{0};
+  for (int i = 0; i < order.rank(); ++i) tangent_order.push_back(perm[i] + 1);
+  return record(
+      "permute", {x}, y, {},
+      [inverse](BackwardContext& c) { return TensorList{permute(c.grad(), inverse)}; },
+      tangent_rule([tangent_order](const ForwardContext& c) {
+        return permute(c.tangent(0), tangent_order);
+      }));
 }
 
 // transpose = permute swapping a and b, so ∂/∂x = transpose(g, a, b). Composite.
@@ -210,9 +232,14 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t stop, int64_t
     kernels::slice<T>(x.data<T>(), y.data<T>(), v.outer, v.n, v.inner, start, step, len);
   });
   const Shape xs = x.shape();
-  return record("slice", {x}, y, {}, [xs, a, start, step](BackwardContext& c) {
-    return TensorList{slice_backward(c.grad(), xs, a, start, step)};
-  });
+  return record(
+      "slice", {x}, y, {},
+      [xs, a, start, step](BackwardContext& c) {
+        return TensorList{slice_backward(c.grad(), xs, a, start, step)};
+      },
+      tangent_rule([a, start, stop, step](const ForwardContext& c) {
+        return slice(c.tangent(0), a + 1, start, stop, step);
+      }));
 }
 
 // cat: ∂/∂xᵢ = the slice of g where xᵢ was placed. Composite (see below).
@@ -294,9 +321,12 @@ Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& i
     kernels::index_select<T>(x.data<T>(), y.data<T>(), v.outer, v.n, v.inner, index.data(), k);
   });
   const Shape xs = x.shape();
-  return record("index_select", {x}, y, {}, [xs, a, index](BackwardContext& c) {
-    return TensorList{index_add(c.grad(), xs, a, index)};
-  });
+  return record(
+      "index_select", {x}, y, {},
+      [xs, a, index](BackwardContext& c) { return TensorList{index_add(c.grad(), xs, a, index)}; },
+      tangent_rule([a, index](const ForwardContext& c) {
+        return index_select(c.tangent(0), a + 1, index);
+      }));
 }
 
 namespace {
@@ -329,9 +359,15 @@ Tensor scatter_add(const Tensor& g, const Shape& full, int axis, const Index& in
   visit_dtype(g.dtype(), [&]<class T>() {
     kernels::scatter_add<T>(g.data<T>(), out.data<T>(), offsets->data(), g.numel());
   });
-  return record("scatter_add", {g}, out, {}, [axis, index](BackwardContext& c) {
-    return TensorList{gather(c.grad(), axis, index)};
-  });
+  // Tangents: each of the K rows of [K, numel] scattered through the same flat offsets.
+  return record(
+      "scatter_add", {g}, out, {},
+      [axis, index](BackwardContext& c) { return TensorList{gather(c.grad(), axis, index)}; },
+      tangent_rule([full, offsets](const ForwardContext& c) {
+        const int64_t k = c.count();
+        Tensor rows = reshape(c.tangent(0), {k, c.input(0).numel()});
+        return reshape(index_add(rows, {k, full.numel()}, 1, *offsets), tangent_shape(k, full));
+      }));
 }
 
 }  // namespace
@@ -360,9 +396,17 @@ Tensor gather(const Tensor& x, int64_t axis, const Index& index) {
     kernels::gather<T>(x.data<T>(), y.data<T>(), offsets->data(), y.numel());
   });
   const Shape xs = x.shape();
-  return record("gather", {x}, y, {}, [xs, a, index, offsets](BackwardContext& c) {
-    return TensorList{scatter_add(c.grad(), xs, a, index, offsets)};
-  });
+  // Tangents: each of the K rows of [K, numel] read at the same flat offsets.
+  return record(
+      "gather", {x}, y, {},
+      [xs, a, index, offsets](BackwardContext& c) {
+        return TensorList{scatter_add(c.grad(), xs, a, index, offsets)};
+      },
+      tangent_rule([xs, offsets](const ForwardContext& c) {
+        const int64_t k = c.count();
+        Tensor rows = reshape(c.tangent(0), {k, xs.numel()});
+        return reshape(index_select(rows, 1, *offsets), tangent_shape(k, c.output().shape()));
+      }));
 }
 
 // repeat = reshape ∘ expand ∘ reshape: [a, b] -> [1, a, 1, b] -> [r0, a, r1, b] -> [r0·a, r1·b]
@@ -408,7 +452,7 @@ Tensor pad(const Tensor& x, const std::vector<PadWidth>& widths, double value) {
   {
     NoGradGuard values_only;
     // x scattered into zeros one axis at a time, then the border set to `value`.
-    Tensor inside = x, mask = ones_like(x);
+    Tensor inside = x.detach(), mask = ones_like(x);  // values only
     for (size_t p = 0; p < widths.size(); ++p) {
       const int a = static_cast<int>(p);
       const int64_t before = widths[p].before, grown = inside.shape()[a] + before + widths[p].after;
@@ -418,14 +462,21 @@ Tensor pad(const Tensor& x, const std::vector<PadWidth>& widths, double value) {
     y = value == 0 ? inside : inside + (1.0 - mask) * value;
   }
   const Shape xs = x.shape();
-  return record("pad", {x}, y, {}, [widths, xs](BackwardContext& c) {
-    Tensor g = c.grad();
-    for (size_t p = 0; p < widths.size(); ++p) {
-      const int a = static_cast<int>(p);
-      g = slice(g, a, widths[p].before, widths[p].before + xs[a]);
-    }
-    return TensorList{g};
-  });
+  return record(
+      "pad", {x}, y, {},
+      [widths, xs](BackwardContext& c) {
+        Tensor g = c.grad();
+        for (size_t p = 0; p < widths.size(); ++p) {
+          const int a = static_cast<int>(p);
+          g = slice(g, a, widths[p].before, widths[p].before + xs[a]);
+        }
+        return TensorList{g};
+      },
+      tangent_rule([widths](const ForwardContext& c) {  // the border is constant: tangent 0
+        std::vector<PadWidth> tangent_widths{{0, 0}};
+        tangent_widths.insert(tangent_widths.end(), widths.begin(), widths.end());
+        return pad(c.tangent(0), tangent_widths);
+      }));
 }
 
 }  // namespace tg

@@ -17,7 +17,10 @@
 //
 // forward runs with grad mode off and may work on raw values; backward is written with
 // Tensor ops, so the op supports create_graph unless `once_differentiable` is set, in
-// which case using it under create_graph throws GraphError. A Function is recorded by
+// which case using it under create_graph throws GraphError. Forward mode (forward.hpp)
+// needs `static Tensor jvp(const ForwardContext&)` (and, for the forward Laplacian,
+// `static Tensor curvature(const ForwardContext&)`; forward_rule.hpp); without them a
+// tangent reaching the op is a GraphError naming it. A Function is recorded by
 // the same path as every built-in op (record.hpp), and its backward sees the same
 // BackwardContext. See docs/custom-op.md.
 #pragma once
@@ -68,8 +71,21 @@ struct Function {
       out = Derived::forward(ctx, inputs);
     }
     detail::record_into(Derived::name(), inputs, std::span<Tensor>(&out, 1), ctx.saved_,
-                        detail::FunctionRule<Derived>{std::move(ctx.attrs)});
+                        detail::FunctionRule<Derived>{std::move(ctx.attrs)}, forward_rule());
     return out;
+  }
+
+ private:
+  static auto forward_rule() {
+    if constexpr (requires(const ForwardContext& c) {
+                    Derived::jvp(c);
+                    Derived::curvature(c);
+                  })
+      return tangent_rule(&Derived::jvp, &Derived::curvature);
+    else if constexpr (requires(const ForwardContext& c) { Derived::jvp(c); })
+      return TangentOnlyRule<decltype(&Derived::jvp)>{&Derived::jvp};
+    else
+      return NoTangentRule{};
   }
 };
 

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "tapegrad/autograd/forward_rule.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/node.hpp"
 #include "tapegrad/autograd/saved_tensor.hpp"
@@ -114,12 +115,15 @@ void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out);
 void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t output_nr,
                    std::span<const Tensor> inputs = {});
 
-/// The one recording path (record, record_multi and Function::apply all end here): wires
-/// a new node to `inputs` and `outputs` in place and saves `saved` for its rule.
-template <class Rule>
+/// The one recording path (record, record_multi and Function::apply all end here): pushes
+/// the inputs' tangents forward through `forward` (forward_rule.hpp), wires a new node to
+/// `inputs` and `outputs` in place and saves `saved` for its rule.
+template <class Rule, class Forward = NoTangentRule>
 void record_into(std::string_view op, std::span<const Tensor> inputs, std::span<Tensor> outputs,
-                 std::span<const Tensor> saved, Rule&& rule) {
+                 std::span<const Tensor> saved, Rule&& rule, const Forward& forward = {}) {
+  const bool tangents = any_tangent(inputs);
   if (!GradMode::is_enabled() || !any_requires_grad(inputs)) {
+    if (tangents) propagate_tangents(op, inputs, outputs, forward_rule_ref(forward));
     for (const auto& o : outputs) check_anomaly(op, kNotRecorded, o);
     return;
   }
@@ -127,6 +131,9 @@ void record_into(std::string_view op, std::span<const Tensor> inputs, std::span<
   node->reserve(inputs.size(), outputs.size());
   for (const auto& in : inputs) node->add_input(in);
   for (uint32_t i = 0; i < outputs.size(); ++i) attach_output(node, outputs[i], i, inputs);
+  // After the outputs have their node (the rule reads them through handles linked to it,
+  // Note [Tangent slots]) and before saving (a saved output keeps its tangents).
+  if (tangents) propagate_tangents(op, inputs, outputs, forward_rule_ref(forward));
   node->saved().reserve(saved.size());
   for (const auto& s : saved) node->saved().emplace_back(s, node);
   for (const auto& o : outputs) check_anomaly(op, node->sequence_nr(), o);
@@ -149,17 +156,18 @@ TensorList record_multi(std::string_view op, std::initializer_list<Tensor> input
 }
 
 /// Single-output form of record_multi; `saved` may also be a span (a variable count).
-template <class Rule>
+/// `forward` is the op's forward-mode rule (forward_rule.hpp).
+template <class Rule, class Forward = NoTangentRule>
 Tensor record(std::string_view op, std::initializer_list<Tensor> inputs, Tensor output,
-              std::span<const Tensor> saved, Rule rule) {
+              std::span<const Tensor> saved, Rule rule, const Forward& forward = {}) {
   detail::record_into(op, detail::as_span(inputs), std::span<Tensor>(&output, 1), saved,
-                      std::move(rule));
+                      std::move(rule), forward);
   return output;
 }
-template <class Rule>
+template <class Rule, class Forward = NoTangentRule>
 Tensor record(std::string_view op, std::initializer_list<Tensor> inputs, Tensor output,
-              std::initializer_list<Tensor> saved, Rule rule) {
-  return record(op, inputs, std::move(output), detail::as_span(saved), std::move(rule));
+              std::initializer_list<Tensor> saved, Rule rule, const Forward& forward = {}) {
+  return record(op, inputs, std::move(output), detail::as_span(saved), std::move(rule), forward);
 }
 
 }  // namespace tg

@@ -26,6 +26,8 @@ class SavedTensor {
 
  private:
   Tensor data_;                // inputs: the tensor itself; outputs: detached alias
+  std::vector<TangentSlot> tangents_;  // outputs only: their forward-mode tangents, detached
+  bool tangents_were_cut_ = false;     // one of them had a graph (Note [Saved tangents])
   std::weak_ptr<Node> owner_;  // outputs only
   uint32_t output_nr_ = 0;
   bool is_output_ = false;

@@ -19,6 +19,7 @@ namespace tg {
 
 class Node;
 struct TensorImpl;
+struct ForwardLevel;  // forward_rule.hpp
 struct GradOptions;  // engine.hpp
 
 /// Axes for reductions and permutations; negative values count from the end; empty
@@ -116,6 +117,13 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
+/// A tensor's tangent in one forward-mode sweep (Note [Tangent slots] in forward_mode.cpp).
+struct TangentSlot {
+  std::shared_ptr<const ForwardLevel> level;
+  Tensor tangent;    ///< K tangents stacked on a leading axis: [K, *shape]
+  Tensor laplacian;  ///< forward-Laplacian sweeps only: [*shape]; undefined means zero
+};
+
 /// The state behind a Tensor handle. Ops and nodes use it; users normally do not.
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
@@ -130,6 +138,7 @@ struct TensorImpl {
   Tensor grad;                           ///< leaves: accumulated gradient, never a graph
   std::mutex grad_mutex;  ///< Note [Leaf accumulation]: concurrent backward passes may
                           ///< accumulate into one leaf; this makes it safe.
+  std::vector<TangentSlot> tangents;  ///< forward mode: one slot per sweep it is part of
 
   void* data() const { return storage->data; }
   TensorImpl() = default;
