@@ -16,6 +16,7 @@
 #include "sequence_numbering.hpp"
 #include "tapegrad/autograd/engine.hpp"
 #include "tapegrad/autograd/error.hpp"
+#include "tapegrad/autograd/forward.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/factory.hpp"
@@ -108,6 +109,37 @@ FieldAndTrace replicated(const char* op, const BatchFieldFn& field, const Tensor
   return finish(s, trace, options.create_graph);
 }
 
+/// D unit tangents for every sample, [D, B, D] with 1 at [d, b, d], and its [D, 1, D] core.
+Tensor unit_tangents(int64_t rows, int64_t dims, Dtype dtype) {
+  return expand(reshape(eye(dims, dtype), {dims, 1, dims}), {dims, rows, dims});
+}
+
+/// TraceMethod::Forward on a field: one sweep with the D unit tangents gives the Jacobian
+/// columns J e_d, [D, B, D]; the trace is Σ_d (J e_d)_d.
+FieldAndTrace forward_field_trace(const char* op, const BatchFieldFn& field, const Tensor& x,
+                                  const HessianTraceOptions& options) {
+  check_input(op, x);
+  const int64_t rows = x.size(0), dims = x.size(1);
+  AutoGradMode mode(options.create_graph);
+  auto checked = [&](const TensorList& in) {
+    Tensor s = field(in[0]);
+    check_field(op, in[0], s);
+    return s;
+  };
+  JvpResult r = jvp(checked, {x}, {unit_tangents(rows, dims, x.dtype())}, {.batched = true});
+  Tensor diagonal = r.tangent * reshape(eye(dims, x.dtype()), {dims, 1, dims});
+  return finish(r.output, sum(diagonal, {0, 2}), options.create_graph);
+}
+
+/// TraceMethod::Forward on ∇ₓ f: the forward Laplacian.
+FieldAndTrace forward_hessian_trace(const char* op, const BatchScalarFn& f, const Tensor& x,
+                                    const HessianTraceOptions& options) {
+  check_input(op, x);
+  AutoGradMode mode(options.create_graph);
+  ForwardLaplacian l = forward_laplacian(f, x);
+  return finish(l.gradient, l.laplacian, options.create_graph);
+}
+
 }  // namespace
 
 Tensor jacobian_trace(const Tensor& s, const Tensor& x, const HessianTraceOptions& options) {
@@ -143,6 +175,7 @@ namespace {
 FieldAndTrace field_and_trace(const char* op, const BatchFieldFn& field, const Tensor& x,
                               TraceMethod method, const HessianTraceOptions& options) {
   if (method == TraceMethod::Replicated) return replicated(op, field, x, options);
+  if (method == TraceMethod::Forward) return forward_field_trace(op, field, x, options);
   check_input(op, x);
   Tensor s = record_field(op, field, x);
   return finish(s, jacobian_trace(s, x, options), options.create_graph);
@@ -158,6 +191,7 @@ FieldAndTrace field_and_jacobian_trace(const BatchFieldFn& field, const Tensor& 
 FieldAndTrace gradient_and_hessian_trace(const BatchScalarFn& f, const Tensor& x,
                                          TraceMethod method, const HessianTraceOptions& options) {
   const char* op = "gradient_and_hessian_trace";
+  if (method == TraceMethod::Forward) return forward_hessian_trace(op, f, x, options);
   return field_and_trace(op, gradient_field(op, f), x, method, options);
 }
 

@@ -83,8 +83,24 @@ Tensor exact_score_matching(const ScoreModel& model, const Tensor& x,
   const char* op = "exact_score_matching";
   check_batch(op, x);
   const Tensor xin = input_leaf(x);
-  BatchFieldFn field = [&](const Tensor& v) { return model_score(op, model, v); };
-  auto [s, trace] = field_and_jacobian_trace(field, xin, options.method, {.create_graph = true});
+  Tensor s, trace;
+  if (options.method == TraceMethod::Forward && model.kind == ScoreModel::Kind::Energy) {
+    // s = −∇ₓE and tr ∇ₓs = −ΔE, both from the forward Laplacian of E
+    BatchScalarFn energy = [&](const Tensor& v) {
+      return detail::per_sample_energy(op, model.fn, v);
+    };
+    AutoGradMode on(true);
+    const FieldAndTrace g =
+        gradient_and_hessian_trace(energy, xin, TraceMethod::Forward, {.create_graph = true});
+    s = -g.field;
+    trace = -g.trace;
+  } else {
+    BatchFieldFn field = [&](const Tensor& v) { return model_score(op, model, v); };
+    const FieldAndTrace f =
+        field_and_jacobian_trace(field, xin, options.method, {.create_graph = true});
+    s = f.field;
+    trace = f.trace;
+  }
   // After the full batch has passed the shape checks, so that their messages name it.
   if (options.check_independence) check_independence(op, model, x);
   return reduce((s * s).sum({1}) * 0.5 + trace, options.reduction);

@@ -287,14 +287,15 @@ TEST(Hessian, JacobianTraceOfAFieldMatchesTheClosedFormBothWays) {
   const Tensor given = tg::jacobian_trace(s, x);
   const auto loop = tg::field_and_jacobian_trace(field, x, tg::TraceMethod::Loop);
   const auto rep = tg::field_and_jacobian_trace(field, x, tg::TraceMethod::Replicated);
-  for (const Tensor& f : {loop.field, rep.field}) EXPECT_EQ(f.to_vector<double>(), sv);
+  const auto fwd = tg::field_and_jacobian_trace(field, x, tg::TraceMethod::Forward);
+  for (const Tensor& f : {loop.field, rep.field, fwd.field}) EXPECT_EQ(f.to_vector<double>(), sv);
   for (int64_t b = 0; b < kB; ++b) {
     double expected = 0;
     for (int64_t j = 0; j < kD; ++j) {
       const double sj = sv[static_cast<size_t>(b * kD + j)];
       expected += av[static_cast<size_t>(j * kD + j)] * (1 - sj * sj);
     }
-    for (const Tensor& t : {given, loop.trace, rep.trace})
+    for (const Tensor& t : {given, loop.trace, rep.trace, fwd.trace})
       EXPECT_NEAR(t.to_vector<double>()[static_cast<size_t>(b)], expected, 1e-12) << b;
   }
 }
@@ -309,14 +310,16 @@ TEST(Hessian, GradientAndHessianTraceHandBackTheGradientInTheGraph) {
   tg::BatchScalarFn f = [&](const Tensor& v) { return mlp_energy(v, w1, w2); };
   const auto expected = tg::grad({f(x).sum()}, {x})[0].to_vector<double>();
   std::vector<std::vector<double>> grads;  // d(½‖s‖² + tr)/dw1, per method
-  for (auto method : {tg::TraceMethod::Loop, tg::TraceMethod::Replicated}) {
+  for (auto method :
+       {tg::TraceMethod::Loop, tg::TraceMethod::Replicated, tg::TraceMethod::Forward}) {
     auto [s, trace] = tg::gradient_and_hessian_trace(f, x, method, {.create_graph = true});
     const auto sv = s.to_vector<double>();
     for (size_t i = 0; i < sv.size(); ++i) EXPECT_NEAR(sv[i], expected[i], 1e-13);
     ASSERT_TRUE(s.requires_grad());
     grads.push_back(tg::grad({((s * s).sum() * 0.5 + trace.sum())}, {w1})[0].to_vector<double>());
   }
-  for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_NEAR(grads[0][i], grads[1][i], 1e-12);
+  for (size_t m = 1; m < grads.size(); ++m)
+    for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_NEAR(grads[0][i], grads[m][i], 1e-12);
   Tensor s = tg::grad({f(x).sum()}, {x}, {.create_graph = true})[0];
   tg::jacobian_trace(s, x);
   EXPECT_NO_THROW(tg::grad({s.sum()}, {w2}));  // saved values not freed

@@ -74,8 +74,12 @@ const Tensor& data() {
 }
 
 TEST(EbmLongRun, ScoreMatchingEstimatorsHoldMemoryFlatOver2000Steps) {
-  expect_flat_memory("exact SM", [](const tg::est::Energy& e, tg::Generator&) {
+  expect_flat_memory("exact SM (forward Laplacian)", [](const tg::est::Energy& e, tg::Generator&) {
     return tg::est::exact_score_matching(ScoreModel::energy(e), data());
+  });
+  expect_flat_memory("exact SM (loop)", [](const tg::est::Energy& e, tg::Generator&) {
+    return tg::est::exact_score_matching(ScoreModel::energy(e), data(),
+                                         {.method = tg::TraceMethod::Loop});
   });
   expect_flat_memory("sliced SM", [](const tg::est::Energy& e, tg::Generator& gen) {
     return tg::est::sliced_score_matching(ScoreModel::energy(e), data(), gen);

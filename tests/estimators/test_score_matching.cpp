@@ -61,7 +61,7 @@ TEST(ScoreMatching, ExactLossOnAGaussianEnergyEqualsTheClosedForm) {
   const Tensor x = tg::randn({50, kD}, gen, tg::kFloat64) * 1.5 + 0.5;
   const double expected = gaussian_sm_closed_form(x, g.mu, g.m);
   for (const ScoreModel& model : {g.energy(), g.score()})
-    for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated}) {
+    for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated, TraceMethod::Forward}) {
       const double j = tg::est::exact_score_matching(model, x, {.method = method}).item<double>();
       EXPECT_NEAR(j, expected, 1e-11 * (1 + std::abs(expected)));
     }
@@ -72,7 +72,7 @@ TEST(ScoreMatching, TraceFormsAgreeOnAnMlpInValueAndParameterGradient) {
   tg::Generator gen(4);
   const Tensor x = tg::randn({6, kD}, gen, tg::kFloat64);
   std::vector<std::vector<double>> per_sample, grads;
-  for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated}) {
+  for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated, TraceMethod::Forward}) {
     auto loss = [&] {
       return tg::est::exact_score_matching(ScoreModel::energy(net.energy()), x, {.method = method});
     };
@@ -83,9 +83,12 @@ TEST(ScoreMatching, TraceFormsAgreeOnAnMlpInValueAndParameterGradient) {
     grads.push_back(tgtest::gradients(net.params(), loss));
   }
   ASSERT_EQ(per_sample[0].size(), 6u);
-  for (size_t i = 0; i < per_sample[0].size(); ++i)
-    EXPECT_NEAR(per_sample[0][i], per_sample[1][i], 1e-12);
-  for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_NEAR(grads[0][i], grads[1][i], 1e-12);
+  for (size_t m = 1; m < per_sample.size(); ++m) {  // Replicated and Forward against Loop
+    for (size_t i = 0; i < per_sample[0].size(); ++i)
+      EXPECT_NEAR(per_sample[0][i], per_sample[m][i], 1e-12) << "form " << m;
+    for (size_t i = 0; i < grads[0].size(); ++i)
+      EXPECT_NEAR(grads[0][i], grads[m][i], 1e-12) << "form " << m;
+  }
 }
 
 // J(μ, M) is a convex quadratic in (μ, M): gradient descent from μ = 0, M = I reaches its
@@ -149,7 +152,7 @@ TEST(ScoreMatching, EveryEstimatorPassesGradcheckInFloat64) {
       return tg::matmul(tg::tanh(tg::matmul(v, p[0]) + p[1]), tg::transpose(p[0], 0, 1));
     });
   };
-  for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated}) {
+  for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated, TraceMethod::Forward}) {
     auto r = tg::gradcheck(
         [&](const TensorList& p) {
           return tg::est::exact_score_matching(energy_of(p), x, {.method = method});
@@ -308,7 +311,7 @@ TEST(ScoreMatching, EstimatorsAreBitIdenticalAtOneAndTwoThreads) {
   tg::Generator data_gen(20);
   const Tensor x = tg::randn({128, 16}, data_gen, tg::kFloat64);
   const ScoreModel model = ScoreModel::energy(net.energy());
-  for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated})
+  for (TraceMethod method : {TraceMethod::Loop, TraceMethod::Replicated, TraceMethod::Forward})
     tgtest::expect_bit_identical_across_threads(
         net.params(), [&] { return tg::est::exact_score_matching(model, x, {.method = method}); });
   tgtest::expect_bit_identical_across_threads(net.params(), [&] {

@@ -22,7 +22,12 @@
 //   (= s(x), in the same graph) and the trace. Same arithmetic as the loop in D-times-larger
 //   kernels; memory D times one graph.
 //
-// gradient_and_hessian_trace(f, x, method) runs either form on the field ∇ₓ f and returns
+// - Forward form, TraceMethod::Forward: one forward sweep that carries the D unit tangents
+//   e_d (forward mode, forward.hpp): the field's Jacobian columns J e_d, whose diagonal
+//   entries are summed; for ∇ₓ f it is the forward Laplacian, which carries ∇ₓ f and Δf
+//   through every op in one sweep (Li et al. 2023). No backward pass.
+//
+// gradient_and_hessian_trace(f, x, method) runs any form on the field ∇ₓ f and returns
 // both; hessian_trace_loop and hessian_trace_replicated return its trace.
 //
 // Both are exact (no Hutchinson-style estimate) and agree to rounding. With
@@ -64,8 +69,12 @@ struct FieldAndTrace {
 Tensor jacobian_trace(const Tensor& s, const Tensor& x, const HessianTraceOptions& options = {});
 
 enum class TraceMethod {
-  Loop,       ///< the field on x, then jacobian_trace: D backward passes on [B, D]
-  Replicated  ///< the field and one backward pass on x tiled D times: [D·B, D]
+  Loop,        ///< the field on x, then jacobian_trace: D backward passes on [B, D]
+  Replicated,  ///< the field and one backward pass on x tiled D times: [D·B, D]
+  /// One forward sweep carrying the D unit tangents (forward.hpp): for a field, its
+  /// Jacobian's columns, whose diagonal is summed; for the Hessian forms, the forward
+  /// Laplacian of f. No backward pass at all; memory D times one pass, as Replicated.
+  Forward
 };
 
 /// field(x) and tr ∇ₓ field per sample. Throws ShapeError unless x is [B, D] and the

@@ -36,9 +36,11 @@ struct ScoreModel {
 };
 
 struct ExactScoreMatchingOptions {
-  /// Loop: the score, then D vector-Jacobian products of its graph. Replicated: one pass on
-  /// x tiled D times. Same value to rounding (hessian.hpp).
-  TraceMethod method = TraceMethod::Loop;
+  /// Forward (the default, the fastest measured: docs/estimators/score-matching.md): one
+  /// forward sweep, the forward Laplacian of an energy or the forward-mode Jacobian of a
+  /// score network. Loop: the score, then D vector-Jacobian products of its graph.
+  /// Replicated: one pass on x tiled D times. Same value to rounding (hessian.hpp).
+  TraceMethod method = TraceMethod::Forward;
   /// The score of sample 0 on the first two samples alone is checked not
   /// to depend on sample 1 (a forward and two backward passes on [2, D]); a model that
   /// mixes samples throws ValueError.
