@@ -29,20 +29,30 @@ def run_json(cmd, env=None):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def ours(exe, workload, threads, steps):
+def ours_run(exe, workload, threads, steps):
+    """tapegrad-bench's JSON line: ms_per_step, base_rss_mb, peak_rss_mb."""
     cmd = [exe, "--workload", workload, "--json"]
     if steps:
         cmd += ["--steps-per-run", str(steps)]
     env = dict(os.environ, TAPEGRAD_NUM_THREADS=str(threads))
-    return run_json(cmd, env)["ms_per_step"]
+    return run_json(cmd, env)
 
 
-def torch(workload, threads, steps):
+def torch_run(workload, threads, steps):
+    """torch_twin.py's JSON line, with the same keys."""
     cmd = [sys.executable, TWIN, "--workload", workload, "--threads", str(threads),
            "--steps-per-run", str(steps)]
     # torch sets its own threads; keep OpenMP/MKL from oversubscribing beyond them.
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    return run_json(cmd, env)["ms_per_step"]
+    return run_json(cmd, env)
+
+
+def ours(exe, workload, threads, steps):
+    return ours_run(exe, workload, threads, steps)["ms_per_step"]
+
+
+def torch(workload, threads, steps):
+    return torch_run(workload, threads, steps)["ms_per_step"]
 
 
 def loadavg():

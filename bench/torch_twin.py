@@ -10,6 +10,7 @@ prints exactly one line {"workload": NAME, "threads": N, "ms_per_step": MEDIAN},
 """
 import argparse
 import json
+import resource
 import math
 import statistics
 import sys
@@ -142,6 +143,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # torch imported
     step = WORKLOADS[args.workload]()
 
     t0 = time.perf_counter()
@@ -157,7 +159,9 @@ def main():
             step()
         ms.append(1e3 * (time.perf_counter() - t) / per_run)
     print(json.dumps({"workload": args.workload, "threads": torch.get_num_threads(),
-                      "ms_per_step": round(statistics.median(ms), 6)}))
+                      "ms_per_step": round(statistics.median(ms), 6),
+                      "base_rss_mb": round(base_mb, 1),
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 // Exact score matching steps: one registered step per trace form and dimension.
 //
-//   sm_exact_d{2,16,64}             tg::est::exact_score_matching, TraceMethod::Loop (default)
+//   sm_exact_d{2,16,64}             tg::est::exact_score_matching, its default form
+//                                   (TraceMethod::Forward: the forward Laplacian)
+//   sm_exact_loop_d{2,16,64}        the same with TraceMethod::Loop
 //   sm_exact_replicated_d{2,16,64}  the same with TraceMethod::Replicated
 //   sm_exact_grad_loop_d{2,16,64}   the reference a user would write by hand: s = ∇ₓ log p
 //                                   with create_graph, then D tg::grad calls on s with
@@ -18,7 +20,7 @@
 namespace tgbench {
 namespace {
 
-enum class Form { Loop, Replicated, GradLoop };
+enum class Form { Forward, Loop, Replicated, GradLoop };
 
 struct ScoreMatchingState {
   ScoreMatchingState(int64_t dim, Form form)
@@ -53,9 +55,10 @@ struct ScoreMatchingState {
     } else {
       const auto energy = tg::est::ScoreModel::energy(
           [this](const tg::Tensor& v) { return energy_net(v).reshape({v.size(0)}); });
-      loss = tg::est::exact_score_matching(
-          energy, x,
-          {.method = form == Form::Loop ? tg::TraceMethod::Loop : tg::TraceMethod::Replicated});
+      const tg::TraceMethod method = form == Form::Forward ? tg::TraceMethod::Forward
+                                     : form == Form::Loop  ? tg::TraceMethod::Loop
+                                                           : tg::TraceMethod::Replicated;
+      loss = tg::est::exact_score_matching(energy, x, {.method = method});
     }
     opt.zero_grad();
     loss.backward();
@@ -76,9 +79,12 @@ Step score_matching(int64_t dim, Form form) {
 
 }  // namespace
 
-TG_REGISTER_WORKLOAD(sm_exact_d2) { return score_matching(2, Form::Loop); }
-TG_REGISTER_WORKLOAD(sm_exact_d16) { return score_matching(16, Form::Loop); }
-TG_REGISTER_WORKLOAD(sm_exact_d64) { return score_matching(64, Form::Loop); }
+TG_REGISTER_WORKLOAD(sm_exact_d2) { return score_matching(2, Form::Forward); }
+TG_REGISTER_WORKLOAD(sm_exact_d16) { return score_matching(16, Form::Forward); }
+TG_REGISTER_WORKLOAD(sm_exact_d64) { return score_matching(64, Form::Forward); }
+TG_REGISTER_WORKLOAD(sm_exact_loop_d2) { return score_matching(2, Form::Loop); }
+TG_REGISTER_WORKLOAD(sm_exact_loop_d16) { return score_matching(16, Form::Loop); }
+TG_REGISTER_WORKLOAD(sm_exact_loop_d64) { return score_matching(64, Form::Loop); }
 TG_REGISTER_WORKLOAD(sm_exact_replicated_d2) { return score_matching(2, Form::Replicated); }
 TG_REGISTER_WORKLOAD(sm_exact_replicated_d16) { return score_matching(16, Form::Replicated); }
 TG_REGISTER_WORKLOAD(sm_exact_replicated_d64) { return score_matching(64, Form::Replicated); }

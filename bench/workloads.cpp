@@ -2,6 +2,7 @@
 #include "workloads.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +18,13 @@ std::map<std::string, Setup>& workloads() {
   return registry;
 }
 
+/// The process's peak resident memory so far (getrusage's ru_maxrss, KiB on Linux).
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
 int run_workload(const std::string& name, bool json, long steps_per_run) {
   const auto it = workloads().find(name);
   if (it == workloads().end()) {
@@ -26,6 +34,7 @@ int run_workload(const std::string& name, bool json, long steps_per_run) {
     return 2;
   }
   using Clock = std::chrono::steady_clock;
+  const double base_mb = peak_rss_mb();  // before the workload's set-up
   const Step step = it->second();
   // Warm up for at least 3 steps and 0.2 s; pick steps per run so a run lasts ~50 ms.
   const auto warm_start = Clock::now();
@@ -50,8 +59,10 @@ int run_workload(const std::string& name, bool json, long steps_per_run) {
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
   if (json)
-    fmt::print("{{\"workload\": \"{}\", \"threads\": {}, \"ms_per_step\": {:.6g}}}\n", name,
-               tg::get_num_threads(), median);
+    fmt::print(
+        "{{\"workload\": \"{}\", \"threads\": {}, \"ms_per_step\": {:.6g}, \"base_rss_mb\": "
+        "{:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
+        name, tg::get_num_threads(), median, base_mb, peak_rss_mb());
   else
     fmt::print("{}: {:.4g} ms per step (median of {} runs of {} steps, {} threads)\n", name, median,
                kRuns, per_run, tg::get_num_threads());

@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
         tg::est::ScoreModel::energy([&](const tg::Tensor& x) { return net(x); });
     auto loss_on = [&](const tg::Tensor& x) {
       const auto& name = methods[m].name;
-      if (name == "exact_loop") return tg::est::exact_score_matching(model, x);
+      if (name == "exact_loop")
+        return tg::est::exact_score_matching(model, x, {.method = tg::TraceMethod::Loop});
       if (name == "exact_replicated")
         return tg::est::exact_score_matching(model, x, {.method = tg::TraceMethod::Replicated});
       if (name == "sliced") return tg::est::sliced_score_matching(model, x, gen);
