@@ -64,7 +64,8 @@ void check_tangent(size_t i, const Tensor& primal, const Tensor& tangent, bool b
                                  name(tangent.dtype()), name(primal.dtype()),
                                  primal.shape().str()));
   const bool ok = batched ? tangent.dim() == primal.dim() + 1 &&
-                                tangent_shape(tangent.size(0), primal.shape()) == tangent.shape()
+                                detail::is_compact(tangent.shape(),
+                                                   tangent_shape(tangent.size(0), primal.shape()))
                           : tangent.shape() == primal.shape();
   if (!ok)
     throw ShapeError(
@@ -103,7 +104,8 @@ JvpResult jvp(const DifferentiableFn& f, const TensorList& primals, const Tensor
   Tensor out = f(duals);
   if (!out.defined()) throw ValueError("jvp: the function returned an undefined tensor");
   std::optional<TangentSlot> slot = sweep.take(out);
-  Tensor t = slot ? slot->tangent : zeros(tangent_shape(k, out.shape()), out.dtype());
+  const Shape full = tangent_shape(k, out.shape());
+  Tensor t = slot ? expand(slot->tangent, full) : zeros(full, out.dtype());
   if (!options.batched) t = reshape(t, out.shape());
   return {out, t};
 }
@@ -141,17 +143,17 @@ ForwardLaplacian forward_laplacian(const BatchScalarFn& f, const Tensor& x) {
     throw ShapeError(fmt::format("forward_laplacian: x must be [B, D], got shape {}",
                                  x.defined() ? x.shape().str() : "undefined"));
   const int64_t b = x.size(0), d = x.size(1);
-  // Tangent k of every sample is the unit vector e_k: [D, B, D] with 1 at [k, b, k].
-  Tensor seed = expand(reshape(eye(d, x.dtype()), {d, 1, d}), {d, b, d});
+  // Tangent k of every sample is the unit vector e_k: [D, 1, D], the same for every sample
+  // (Note [Many tangents]).
   Sweep sweep(true);
-  Tensor out = f(sweep.seed(x, seed));
+  Tensor out = f(sweep.seed(x, reshape(eye(d, x.dtype()), {d, 1, d})));
   if (!out.defined() || out.shape() != Shape{b})
     throw ShapeError(fmt::format(
         "forward_laplacian: f must map x of shape {} to one value per sample, [{}]; got {}",
         x.shape().str(), b, out.defined() ? out.shape().str() : "undefined"));
   std::optional<TangentSlot> slot = sweep.take(out);
   if (!slot) return {out, zeros(x.shape(), x.dtype()), zeros({b}, x.dtype())};
-  Tensor gradient = permute(slot->tangent, {1, 0});  // [D, B] -> [B, D]
+  Tensor gradient = permute(expand(slot->tangent, {d, b}), {1, 0});  // [D, B] -> [B, D]
   Tensor lap = slot->laplacian.defined() ? slot->laplacian : zeros({b}, x.dtype());
   return {out, gradient, lap};
 }

@@ -10,7 +10,12 @@
 //
 // Note [Many tangents]: a slot holds K tangents stacked on a leading axis, [K, *shape].
 // Rules are written once for that layout (an extra leading axis every op broadcasts
-// over); one tangent is K = 1.
+// over); one tangent is K = 1. Tangents that are the same along an axis are stored with
+// size 1 there: the forward Laplacian's unit tangents e_d are the same for every sample,
+// [D, 1, D] rather than [D, B, D], so the first linear layer's tangents are the columns of
+// its weight, [D, 1, H], and a product with the batch's activations first makes them
+// full. Elementwise rules and linear read them so (broadcast_tangent); every other rule
+// reads them in full (tangent), so no rule can mistake a compact axis for a size-1 one.
 //
 // Note [Nested sweeps]: a jvp inside a jvp (second-order forward) gives a tensor slots of
 // two levels. The inner level's tangent rule runs Tensor ops on tensors that carry the
@@ -63,14 +68,28 @@ std::string shapes_of(std::span<const Tensor> inputs) {
   return out;
 }
 
-/// The rule's result as [K, *out.shape]: broadcast if it is broadcastable (a rule may
-/// return the tangent of one broadcast input alone), else a GraphError naming the op.
+}  // namespace
+
+namespace detail {
+bool is_compact(const Shape& t, const Shape& want) {
+  if (t.rank() != want.rank() || t[0] != want[0]) return false;
+  for (int i = 1; i < t.rank(); ++i)
+    if (t[i] != want[i] && t[i] != 1) return false;
+  return true;
+}
+}  // namespace detail
+
+namespace {
+
+/// The rule's result as [K, *out.shape], kept compact if it is (Note [Many tangents]),
+/// broadcast if it is broadcastable otherwise (a rule may return the tangent of one
+/// broadcast input alone), else a GraphError naming the op.
 Tensor conform_tangent(std::string_view op, Tensor t, int64_t k, const Tensor& out) {
   const Shape want = tangent_shape(k, out.shape());
   if (t.dtype() != out.dtype())
     throw GraphError(fmt::format("forward rule of '{}' returned a {} tangent for a {} output", op,
                                  name(t.dtype()), name(out.dtype())));
-  if (t.shape() == want) return t;
+  if (detail::is_compact(t.shape(), want)) return t;
   try {
     if (broadcast_shapes(t.shape(), want, "forward rule") == want) return expand(t, want);
   } catch (const ShapeError&) {
@@ -120,8 +139,15 @@ Tensor add_tangents(const Tensor& a, const Tensor& b) {
   return a + b;
 }
 
+Tensor ForwardContext::tangent(int i) const {
+  const Tensor& t = tangents_[static_cast<size_t>(i)];
+  if (!t.defined()) return t;
+  const Shape full = tangent_shape(t.size(0), input(i).shape());
+  return t.shape() == full ? t : expand(t, full);
+}
+
 Tensor ForwardContext::broadcast_tangent(int i) const {
-  const Tensor& t = tangent(i);
+  const Tensor& t = tangents_[static_cast<size_t>(i)];
   const int missing = output_.dim() - input(i).dim();
   if (!t.defined() || missing <= 0) return t;
   Shape s{t.shape()[0]};
@@ -200,7 +226,10 @@ void propagate_tangents(std::string_view op, std::span<const Tensor> inputs,
       if (any_laplacian) {
         ForwardContext linear_part(inputs, seen, laplacians, 1);
         Tensor l = rule.tangent(rule.rule, linear_part);
-        if (l.defined()) lap = reshape(conform_tangent(op, std::move(l), 1, out), out.shape());
+        if (l.defined())
+          lap = reshape(
+              expand(conform_tangent(op, std::move(l), 1, out), tangent_shape(1, out.shape())),
+              out.shape());
       }
       if (rule.kind == ForwardRuleRef::Curvature::Rule) {
         Tensor c = rule.curvature(rule.rule, ctx);

@@ -109,25 +109,22 @@ FieldAndTrace replicated(const char* op, const BatchFieldFn& field, const Tensor
   return finish(s, trace, options.create_graph);
 }
 
-/// D unit tangents for every sample, [D, B, D] with 1 at [d, b, d], and its [D, 1, D] core.
-Tensor unit_tangents(int64_t rows, int64_t dims, Dtype dtype) {
-  return expand(reshape(eye(dims, dtype), {dims, 1, dims}), {dims, rows, dims});
-}
-
 /// TraceMethod::Forward on a field: one sweep with the D unit tangents gives the Jacobian
 /// columns J e_d, [D, B, D]; the trace is Σ_d (J e_d)_d.
 FieldAndTrace forward_field_trace(const char* op, const BatchFieldFn& field, const Tensor& x,
                                   const HessianTraceOptions& options) {
   check_input(op, x);
-  const int64_t rows = x.size(0), dims = x.size(1);
+  const int64_t dims = x.size(1);
   AutoGradMode mode(options.create_graph);
   auto checked = [&](const TensorList& in) {
     Tensor s = field(in[0]);
     check_field(op, in[0], s);
     return s;
   };
-  JvpResult r = jvp(checked, {x}, {unit_tangents(rows, dims, x.dtype())}, {.batched = true});
-  Tensor diagonal = r.tangent * reshape(eye(dims, x.dtype()), {dims, 1, dims});
+  // The D unit tangents, the same for every sample: [D, 1, D] (forward.hpp's compact form).
+  const Tensor unit = reshape(eye(dims, x.dtype()), {dims, 1, dims});
+  JvpResult r = jvp(checked, {x}, {unit}, {.batched = true});
+  Tensor diagonal = r.tangent * unit;
   return finish(r.output, sum(diagonal, {0, 2}), options.create_graph);
 }
 

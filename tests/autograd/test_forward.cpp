@@ -172,6 +172,21 @@ TEST(Jvp, TangentsThatDoNotMatchTheirPrimalsAreRefusedNamingBoth) {
       {"different counts K: 4 for tangent 0, 5 for tangent 1"}));
 }
 
+// Tangents shared by a batch, [K, 1, D] (stored so through linear and elementwise ops),
+// give the same JVPs as the same tangents written out for every sample.
+TEST(Jvp, CompactTangentsEqualTheirFullForm) {
+  const Tensor x = sample({5, 3}, 21), w = sample({4, 3}, 22), b = sample({4}, 23);
+  const Tensor shared = sample({2, 1, 3}, 24);
+  auto f = [&](const TensorList& in) {
+    Tensor h = tg::softplus(tg::linear(in[0], w, b));
+    return tg::sum(h * h, {1}) + tg::sum(tg::max(h, {0}));  // a reduction over the batch too
+  };
+  const Tensor compact = tg::jvp(f, {x}, {shared}, {.batched = true}).tangent;
+  const Tensor full = tg::jvp(f, {x}, {tg::expand(shared, {2, 5, 3})}, {.batched = true}).tangent;
+  ASSERT_TRUE(tgtest::shape_is(compact, {2, 5}));
+  EXPECT_TRUE(tgtest::values_near(compact, full.to_vector<double>(), 1e-14, 1e-13));
+}
+
 TEST(Jvp, AnOutputThatDoesNotDependOnThePrimalsHasAZeroTangent) {
   const Tensor x = sample({2}, 8), c = sample({3}, 9);
   const tg::JvpResult r = tg::jvp([&](const TensorList&) { return tg::exp(c); }, {x}, {x});

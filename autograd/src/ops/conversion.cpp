@@ -19,7 +19,7 @@ Tensor to(const Tensor& x, Dtype dtype) {
   const Dtype from = x.dtype();
   return record(
       "to", {x}, y, {}, [from](BackwardContext& c) { return TensorList{to(c.grad(), from)}; },
-      tangent_rule([dtype](const ForwardContext& c) { return to(c.tangent(0), dtype); }));
+      tangent_rule([dtype](const ForwardContext& c) { return to(c.broadcast_tangent(0), dtype); }));
 }
 
 // ∂clone(x)/∂x = 1
@@ -29,7 +29,7 @@ Tensor clone(const Tensor& x) {
   visit_dtype(x.dtype(), [&]<class T>() { kernels::copy<T>(x.data<T>(), y.data<T>(), x.numel()); });
   return record(
       "clone", {x}, y, {}, [](BackwardContext& c) { return TensorList{c.grad()}; },
-      tangent_rule([](const ForwardContext& c) { return c.tangent(0); }));
+      tangent_rule([](const ForwardContext& c) { return c.broadcast_tangent(0); }));
 }
 
 }  // namespace tg

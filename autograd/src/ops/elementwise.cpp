@@ -39,16 +39,17 @@ Tensor binary_values(const char* op, Binary k, const Tensor& a, const Tensor& b)
 template <class D1, class D2>
 auto chain_rule(D1 d1, D2 d2) {
   return tangent_rule(
-      [d1](const ForwardContext& c) { return c.tangent(0) * d1(c.input(0), c.output()); },
+      [d1](const ForwardContext& c) { return c.broadcast_tangent(0) * d1(c.input(0), c.output()); },
       [d2](const ForwardContext& c) {
-        return d2(c.input(0), c.output()) * sum_of_squares(c.tangent(0));
+        return d2(c.input(0), c.output()) * sum_of_squares(c.broadcast_tangent(0));
       });
 }
 /// ẏ = φ′·ẋ for a piecewise-linear φ (φ″ = 0 almost everywhere).
 template <class D1>
 auto chain_rule(D1 d1) {
-  return tangent_rule(
-      [d1](const ForwardContext& c) { return c.tangent(0) * d1(c.input(0), c.output()); });
+  return tangent_rule([d1](const ForwardContext& c) {
+    return c.broadcast_tangent(0) * d1(c.input(0), c.output());
+  });
 }
 
 /// The n-th derivative (n = 1 or 2) of xᵖ, with no pow for p = 0, 1, 2 (see pow's rule).
@@ -202,7 +203,7 @@ Tensor neg(const Tensor& x) {
   return unary_op(
       "neg", x, Unary::Neg, {}, false, false,
       [](BackwardContext& c) { return TensorList{-c.grad()}; },
-      tangent_rule([](const ForwardContext& c) { return -c.tangent(0); }));
+      tangent_rule([](const ForwardContext& c) { return -c.broadcast_tangent(0); }));
 }
 
 // ∂(x+s)/∂x = 1
@@ -210,7 +211,7 @@ static Tensor add_scalar(const Tensor& x, double s) {
   return unary_op(
       "add_scalar", x, Unary::AddScalar, {s, 0}, false, false,
       [](BackwardContext& c) { return TensorList{c.grad()}; },
-      tangent_rule([](const ForwardContext& c) { return c.tangent(0); }));
+      tangent_rule([](const ForwardContext& c) { return c.broadcast_tangent(0); }));
 }
 
 // ∂(x·s)/∂x = s
@@ -218,7 +219,7 @@ static Tensor mul_scalar(const Tensor& x, double s) {
   return unary_op(
       "mul_scalar", x, Unary::MulScalar, {s, 0}, false, false,
       [s](BackwardContext& c) { return TensorList{c.grad() * s}; },
-      tangent_rule([s](const ForwardContext& c) { return c.tangent(0) * s; }));
+      tangent_rule([s](const ForwardContext& c) { return c.broadcast_tangent(0) * s; }));
 }
 
 // ∂xᵖ/∂x = p·xᵖ⁻¹ (written so that p = 0, 1, 2 need no pow at all: the second

@@ -220,9 +220,9 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
           // ẏ = ẋ·wᵀ + x·ẇᵀ + ḃ; curvature 2 Σ_k ẋ_k·ẇ_kᵀ
           [](const ForwardContext& c) {
             Tensor t = add_tangents(
-                c.has_tangent(0)
-                    ? tangent_matmul({c.tangent(0), true}, {c.input(1), false}, false, true)
-                    : Tensor(),
+                c.has_tangent(0) ? tangent_matmul({c.broadcast_tangent(0), true},
+                                                  {c.input(1), false}, false, true)
+                                 : Tensor(),
                 c.has_tangent(1)
                     ? tangent_matmul({c.input(0), false}, {c.tangent(1), true}, false, true)
                     : Tensor());
@@ -230,7 +230,8 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
           },
           [](const ForwardContext& c) {
             if (!c.has_tangent(0) || !c.has_tangent(1)) return Tensor();
-            return sum(tangent_matmul({c.tangent(0), true}, {c.tangent(1), true}, false, true),
+            return sum(tangent_matmul({c.broadcast_tangent(0), true}, {c.tangent(1), true}, false,
+                                      true),
                        {0}) *
                    2.0;
           }));

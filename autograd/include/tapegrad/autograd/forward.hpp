@@ -19,7 +19,9 @@ namespace tg {
 
 struct JvpOptions {
   /// Tangents carry K directions on a leading axis, [K, *primal shape] (the same K for
-  /// every primal), and so does the output's tangent: K JVPs in one sweep.
+  /// every primal; an axis of size 1 is a tangent that is the same along it, e.g. [K, 1, D]
+  /// for one set of K directions shared by a batch), and so does the output's tangent:
+  /// K JVPs in one sweep.
   bool batched = false;
 };
 

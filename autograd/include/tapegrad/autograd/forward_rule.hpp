@@ -7,7 +7,10 @@
 //                                return c.output() * sum_of_squares(c.tangent(0)); }));
 //
 // A tangent carries K directions at once on a leading axis: a tensor of shape S has
-// tangents of shape [K, *S] (Note [Many tangents] in forward_mode.cpp). A rule is
+// tangents of shape [K, *S] (Note [Many tangents] in forward_mode.cpp), stored compactly
+// when they are the same along an axis of S (size 1 there, as the forward Laplacian's
+// unit tangents are for every sample): tangent(i) gives them in full, broadcast_tangent(i)
+// as stored, for rules that broadcast anyway. A rule is
 // written with Tensor ops, so it records on the tape like any op: a JVP can sit inside a
 // loss that is backpropagated, and a backward rule can carry tangents (forward over
 // reverse).
@@ -44,10 +47,11 @@ class ForwardContext {
   const Tensor& output() const { return output_; }
   /// Whether input i carries a tangent in this sweep (rules skip the terms of the others).
   bool has_tangent(int i) const { return tangents_[static_cast<size_t>(i)].defined(); }
-  /// Input i's tangents, [K, *input(i).shape]; undefined if it carries none.
-  const Tensor& tangent(int i) const { return tangents_[static_cast<size_t>(i)]; }
-  /// tangent(i) with unit axes after the K axis, so that its rank is 1 + output().dim()
-  /// and it broadcasts against the output (elementwise ops with broadcasting).
+  /// Input i's tangents in full, [K, *input(i).shape]; undefined if it carries none.
+  Tensor tangent(int i) const;
+  /// Input i's tangents as stored (size 1 on axes along which they do not change), with
+  /// unit axes after the K axis so that the rank is 1 + output().dim(): ready to broadcast
+  /// against the output (elementwise ops, linear maps of the last axis).
   Tensor broadcast_tangent(int i) const;
   /// K, the number of tangents carried.
   int64_t count() const { return count_; }
@@ -140,6 +144,10 @@ ForwardRuleRef forward_rule_ref(const SmoothTangentRule<T, C>& r) {
           },
           ForwardRuleRef::Curvature::Rule};
 }
+
+/// True if tangents of shape `t` are `want` = [K, *shape] stored compactly: the same rank,
+/// the same K, and every other axis either shape's or 1 (Note [Many tangents]).
+bool is_compact(const Shape& t, const Shape& want);
 
 /// True if any input carries a tangent: the one check every op pays for forward mode.
 inline bool any_tangent(std::span<const Tensor> inputs) {

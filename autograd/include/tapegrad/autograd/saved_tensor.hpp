@@ -25,10 +25,10 @@ class SavedTensor {
   std::size_t nbytes() const { return data_.defined() ? data_.nbytes() : 0; }
 
  private:
-  Tensor data_;                // inputs: the tensor itself; outputs: detached alias
+  Tensor data_;                        // inputs: the tensor itself; outputs: detached alias
   std::vector<TangentSlot> tangents_;  // outputs only: their forward-mode tangents, detached
   bool tangents_were_cut_ = false;     // one of them had a graph (Note [Saved tangents])
-  std::weak_ptr<Node> owner_;  // outputs only
+  std::weak_ptr<Node> owner_;          // outputs only
   uint32_t output_nr_ = 0;
   bool is_output_ = false;
   bool requires_grad_ = false;

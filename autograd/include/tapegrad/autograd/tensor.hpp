@@ -20,7 +20,7 @@ namespace tg {
 class Node;
 struct TensorImpl;
 struct ForwardLevel;  // forward_rule.hpp
-struct GradOptions;  // engine.hpp
+struct GradOptions;   // engine.hpp
 
 /// Axes for reductions and permutations; negative values count from the end; empty
 /// means "all axes" for reductions.
@@ -136,8 +136,8 @@ struct TensorImpl {
 
   std::weak_ptr<Node> grad_accumulator;  ///< leaves: the node that adds into `grad`
   Tensor grad;                           ///< leaves: accumulated gradient, never a graph
-  std::mutex grad_mutex;  ///< Note [Leaf accumulation]: concurrent backward passes may
-                          ///< accumulate into one leaf; this makes it safe.
+  std::mutex grad_mutex;              ///< Note [Leaf accumulation]: concurrent backward passes may
+                                      ///< accumulate into one leaf; this makes it safe.
   std::vector<TangentSlot> tangents;  ///< forward mode: one slot per sweep it is part of
 
   void* data() const { return storage->data; }
