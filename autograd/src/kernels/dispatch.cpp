@@ -7,15 +7,15 @@
 namespace tg::kernels {
 
 // Returns `call` (an unqualified kernel call) made in the active variant's namespace.
-#define TG_DISPATCH(call)                  \
-  switch (detail::active_isa()) {          \
-    case Isa::Avx512:                      \
-      return avx512::call;                 \
-    case Isa::Avx2:                        \
-      return avx2::call;                   \
-    case Isa::Sse4_2:                      \
-      break;                               \
-  }                                        \
+#define TG_DISPATCH(call)         \
+  switch (detail::active_isa()) { \
+    case Isa::Avx512:             \
+      return avx512::call;        \
+    case Isa::Avx2:               \
+      return avx2::call;          \
+    case Isa::Sse4_2:             \
+      break;                      \
+  }                               \
   return sse4_2::call
 
 template <class T>

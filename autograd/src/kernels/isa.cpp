@@ -18,7 +18,8 @@ namespace {
 std::string names(detail::IsaSet set) {
   std::string out;
   for (Isa isa : kIsas)
-    if (set & detail::isa_bit(isa)) out += fmt::format("{}{}", out.empty() ? "" : ", ", isa_name(isa));
+    if (set & detail::isa_bit(isa))
+      out += fmt::format("{}{}", out.empty() ? "" : ", ", isa_name(isa));
   return out.empty() ? "none" : out;
 }
 
@@ -77,10 +78,10 @@ Isa select_isa(const char* requested, IsaSet supported) {
         "(accepted names: {}; unset means the highest supported)",
         requested, names(supported), names(kAllIsas)));
   }
-  throw ValueError(fmt::format(
-      "TAPEGRAD_ISA=\"{}\" is not an instruction set tapegrad's kernels are built for: "
-      "expected one of {} (this CPU supports {}; unset means the highest supported)",
-      requested, names(kAllIsas), names(supported)));
+  throw ValueError(
+      fmt::format("TAPEGRAD_ISA=\"{}\" is not an instruction set tapegrad's kernels are built for: "
+                  "expected one of {} (this CPU supports {}; unset means the highest supported)",
+                  requested, names(kAllIsas), names(supported)));
 }
 
 Isa active_isa() {

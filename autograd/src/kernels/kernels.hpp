@@ -5,6 +5,10 @@
 // file, so xsimd and TBB stay out of every other translation unit. Kernels run serially
 // below a grain size and in parallel (TBB) above it; results never depend on the thread
 // count (Note [Deterministic partitioning] in parallel_for.hpp). See docs/kernels.md.
+//
+// The sources are compiled once per instruction set into tg::kernels::{sse4_2,avx2,avx512};
+// the functions of tg::kernels itself forward to the variant chosen at start-up
+// (dispatch.cpp, isa.hpp, docs/cpu-dispatch.md).
 #pragma once
 #include <cstdint>
 
