@@ -283,7 +283,8 @@ void binary_matches_baseline() {
   const std::vector<std::pair<tg::Shape, tg::Shape>> shapes = {
       {{67, 301}, {67, 301}}, {{67, 301}, {}}, {{67, 301}, {301}}, {{67, 1, 5}, {1, 13, 5}}};
   using B = k::Binary;
-  for (const auto& [sa, sb] : shapes) {
+  for (const auto& pair : shapes) {
+    const tg::Shape &sa = pair.first, &sb = pair.second;  // (clang 14 cannot capture bindings)
     const tg::Shape so = tg::broadcast_shapes(sa, sb, "test");
     auto a = random_vec<T>(sa.numel(), 5, -3, 3), b = random_vec<T>(sb.numel(), 6, -3, 3);
     a[0] = std::numeric_limits<T>::quiet_NaN();  // NaN through min/max/comparisons
@@ -313,7 +314,8 @@ void reduce_matches_baseline() {
   const std::vector<std::array<int64_t, 3>> shapes = {
       {1, 100003, 1}, {7, 13, 1029}, {2, 300, 257}, {61, 97, 2}, {1, 40000, 37}};
   const double eps = std::numeric_limits<T>::epsilon();
-  for (const auto& [outer, r, inner] : shapes) {
+  for (const auto& shape : shapes) {
+    const int64_t outer = shape[0], r = shape[1], inner = shape[2];
     const auto x = random_vec<T>(outer * r * inner, 8, -1, 3);
     for (auto op : {k::Reduce::Sum, k::Reduce::Max, k::Reduce::Min}) {
       auto run = [&](Isa isa) {
@@ -357,8 +359,9 @@ void gemm_matches_baseline() {
   const std::vector<std::array<int64_t, 3>> shapes = {
       {2, 3, 5}, {37, 101, 53}, {130, 259, 513}, {200, 70, 11}, {64, 64, 64}};
   const double eps = std::numeric_limits<T>::epsilon();
-  for (const auto& [m, n, kk] : shapes)
+  for (const auto& shape : shapes)
     for (int t = 0; t < 4; ++t) {
+      const int64_t m = shape[0], n = shape[1], kk = shape[2];
       const bool ta = (t & 1) != 0, tb = (t & 2) != 0;
       const int64_t lda = ta ? m : kk, ldb = tb ? kk : n;
       const auto a = random_vec<T>(m * kk, 10 + static_cast<uint64_t>(t)),
