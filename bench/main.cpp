@@ -5,12 +5,15 @@
 //   tapegrad-bench [--benchmark_filter=...]          the Google Benchmark micro-benchmarks
 //
 // TAPEGRAD_NUM_THREADS sets the workload's threads; micro-benchmarks set their own.
+// TAPEGRAD_ISA forces the kernels' instruction set; both outputs name the one used
+// ("isa" in a workload's line, "tapegrad_isa" in the micro-benchmarks' context).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include "tapegrad/autograd/parallel.hpp"
 #include "workloads.hpp"
 
 int main(int argc, char** argv) {
@@ -30,6 +33,7 @@ int main(int argc, char** argv) {
   if (!workload.empty()) return tgbench::run_workload(workload, json, steps_per_run);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("tapegrad_isa", std::string(tg::cpu_capability()));
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

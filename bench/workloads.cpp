@@ -60,12 +60,12 @@ int run_workload(const std::string& name, bool json, long steps_per_run) {
   const double median = ms[ms.size() / 2];
   if (json)
     fmt::print(
-        "{{\"workload\": \"{}\", \"threads\": {}, \"ms_per_step\": {:.6g}, \"base_rss_mb\": "
-        "{:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-        name, tg::get_num_threads(), median, base_mb, peak_rss_mb());
+        "{{\"workload\": \"{}\", \"threads\": {}, \"isa\": \"{}\", \"ms_per_step\": {:.6g}, "
+        "\"base_rss_mb\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
+        name, tg::get_num_threads(), tg::cpu_capability(), median, base_mb, peak_rss_mb());
   else
-    fmt::print("{}: {:.4g} ms per step (median of {} runs of {} steps, {} threads)\n", name, median,
-               kRuns, per_run, tg::get_num_threads());
+    fmt::print("{}: {:.4g} ms per step (median of {} runs of {} steps, {} threads, {})\n", name,
+               median, kRuns, per_run, tg::get_num_threads(), tg::cpu_capability());
   return 0;
 }
 

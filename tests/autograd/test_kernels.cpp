@@ -15,20 +15,15 @@
 #include "../../autograd/src/kernels/scalar_math.hpp"
 #include "../../autograd/src/ops/linalg_internal.hpp"
 #include "checks.hpp"
+#include "kernel_checks.hpp"
 #include "tapegrad/autograd/parallel.hpp"
 
 namespace k = tg::kernels;
+using tgtest::bit_equal;
+using tgtest::random_vec;
+using tgtest::ulp_distance;
 
 namespace {
-
-template <class T>
-std::vector<T> random_vec(int64_t n, uint64_t seed, double lo = -1, double hi = 1) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> d(lo, hi);
-  std::vector<T> v(static_cast<size_t>(n));
-  for (auto& x : v) x = static_cast<T>(d(rng));
-  return v;
-}
 
 /// Runs body with the kernels limited to n threads, restoring the default afterwards.
 template <class F>
@@ -37,11 +32,6 @@ auto with_threads(int n, F body) {
   auto r = body();
   tg::set_num_threads(0);
   return r;
-}
-
-template <class T>
-bool bit_equal(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
 // ---- GEMM ---------------------------------------------------------------------------------
@@ -129,17 +119,6 @@ TEST(KernelsGemm, BitIdenticalAcrossThreadCounts) {
 }
 
 // ---- unary --------------------------------------------------------------------------------
-
-/// Distance in units in the last place; NaN matches only NaN.
-int64_t ulp_distance(float a, float b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b) ? 0 : INT64_MAX;
-  if (a == b) return 0;
-  auto key = [](float x) {
-    const auto i = std::bit_cast<int32_t>(x);
-    return i < 0 ? int64_t{INT32_MIN} - i : int64_t{i};
-  };
-  return std::abs(key(a) - key(b));
-}
 
 /// A float32 sweep: extremes, ±0, denormals, ±inf, NaN and a log-spaced grid of both signs.
 std::vector<float> sweep() {

@@ -9,7 +9,7 @@
 
 #include "kernels.hpp"
 
-namespace tg::kernels {
+namespace tg::kernels::TG_KERNEL_ISA {
 namespace {
 
 using detail::Vec;
@@ -186,4 +186,4 @@ TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)
 #undef TG_INSTANTIATE
 
-}  // namespace tg::kernels
+}  // namespace tg::kernels::TG_KERNEL_ISA

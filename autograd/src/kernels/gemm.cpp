@@ -26,7 +26,7 @@
 #include <cblas.h>
 #endif
 
-namespace tg::kernels {
+namespace tg::kernels::TG_KERNEL_ISA {
 namespace {
 
 using detail::Vec;
@@ -316,4 +316,4 @@ template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const fl
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                            const double*, int64_t, double, double*, int64_t);
 
-}  // namespace tg::kernels
+}  // namespace tg::kernels::TG_KERNEL_ISA

@@ -8,7 +8,7 @@
 
 #include "kernels.hpp"
 
-namespace tg::kernels {
+namespace tg::kernels::TG_KERNEL_ISA {
 namespace {
 
 /// y = xᵀ for x of shape [rows, cols] with row stride ldx, in 32×32 tiles.
@@ -174,4 +174,4 @@ TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)
 #undef TG_INSTANTIATE
 
-}  // namespace tg::kernels
+}  // namespace tg::kernels::TG_KERNEL_ISA

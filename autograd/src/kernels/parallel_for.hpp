@@ -1,6 +1,12 @@
 // Internal to the kernel .cpp files: xsimd and oneTBB helpers. Never include this from a
 // header outside src/kernels/ — it pulls in all of xsimd and TBB.
 //
+// The kernel sources are compiled once per instruction set (autograd/CMakeLists.txt,
+// docs/cpu-dispatch.md), each time with that set's compiler flags and TG_KERNEL_ISA naming
+// the namespace the variant lives in (sse4_2, avx2 or avx512); Vec<T> is the xsimd batch
+// of that set. Everything defined here lives in that namespace too, so no two variants
+// share a symbol.
+//
 // Note [Deterministic partitioning]
 // Every kernel splits its index space into blocks fixed by the shape alone, never by the
 // thread count or by work stealing: elementwise blocks start at multiples of kAlign, so
@@ -28,10 +34,30 @@
 
 #include "tapegrad/autograd/parallel.hpp"
 
-namespace tg::kernels::detail {
+#ifndef TG_KERNEL_ISA
+#error "kernel sources are compiled once per instruction set, with TG_KERNEL_ISA set"
+#endif
+
+namespace tg::kernels {
+// The xsimd architecture of each variant: SSE4.2 (no FMA: xsimd::fma is a multiply and an
+// add), AVX2 with FMA3, AVX-512 F/CD/DQ/BW.
+namespace sse4_2 {
+using Arch = xsimd::sse4_2;
+}
+namespace avx2 {
+using Arch = xsimd::fma3<xsimd::avx2>;
+}
+namespace avx512 {
+using Arch = xsimd::avx512bw;
+}
+static_assert(TG_KERNEL_ISA::Arch::supported(),
+              "a kernel variant compiled without its instruction set's flags");
+}  // namespace tg::kernels
+
+namespace tg::kernels::TG_KERNEL_ISA::detail {
 
 template <class T>
-using Vec = xsimd::batch<T>;
+using Vec = xsimd::batch<T, Arch>;
 template <class T>
 inline constexpr int64_t kWidth = static_cast<int64_t>(Vec<T>::size);
 
@@ -122,4 +148,4 @@ inline void zip_vec(const T* a, int64_t sa, const T* b, int64_t sb, T* out, int6
   }
 }
 
-}  // namespace tg::kernels::detail
+}  // namespace tg::kernels::TG_KERNEL_ISA::detail

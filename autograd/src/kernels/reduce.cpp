@@ -14,7 +14,7 @@
 
 #include "kernels.hpp"
 
-namespace tg::kernels {
+namespace tg::kernels::TG_KERNEL_ISA {
 namespace {
 
 using detail::Vec;
@@ -199,4 +199,4 @@ template bool has_non_finite<double>(const double*, int64_t);
 template void reduce<float>(Reduce, const float*, float*, int64_t, int64_t, int64_t);
 template void reduce<double>(Reduce, const double*, double*, int64_t, int64_t, int64_t);
 
-}  // namespace tg::kernels
+}  // namespace tg::kernels::TG_KERNEL_ISA

@@ -9,7 +9,7 @@
 
 #include "kernels.hpp"
 
-namespace tg::kernels {
+namespace tg::kernels::TG_KERNEL_ISA {
 namespace {
 
 using detail::Vec;
@@ -173,4 +173,4 @@ void unary(Unary op, const T* x, T* y, int64_t n, UnaryParams p) {
 template void unary<float>(Unary, const float*, float*, int64_t, UnaryParams);
 template void unary<double>(Unary, const double*, double*, int64_t, UnaryParams);
 
-}  // namespace tg::kernels
+}  // namespace tg::kernels::TG_KERNEL_ISA
