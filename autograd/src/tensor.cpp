@@ -32,12 +32,13 @@ Tensor detail::empty_for(std::string_view op, const Shape& shape, Dtype dtype) {
         "({} bytes)",
         op, name(dtype), shape.str(), overflow ? "over 2^64" : fmt::to_string(bytes),
         max_allocation_bytes()));
-  auto impl = make_shared_small<TensorImpl>();
-  try {
+  std::shared_ptr<TensorImpl> impl;
+  try {  // the handle, the storage header and the values (Note [Allocation fault injection])
+    impl = make_shared_small<TensorImpl>();
     impl->storage = Storage::allocate(bytes);
   } catch (const MemoryError& e) {
-    throw MemoryError(fmt::format("{}: a {} tensor of shape {} needs {} bytes ({})", op,
-                                  name(dtype), shape.str(), bytes, e.what()));
+    throw MemoryError(fmt::format("{}: a {} tensor of shape {} ({} bytes): {}", op, name(dtype),
+                                  shape.str(), bytes, e.what()));
   }
   impl->shape = shape;
   impl->dtype = dtype;

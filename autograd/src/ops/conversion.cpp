@@ -24,7 +24,7 @@ Tensor to(const Tensor& x, Dtype dtype) {
 // ∂clone(x)/∂x = 1
 Tensor clone(const Tensor& x) {
   detail::check_defined("clone", x);
-  Tensor y = empty(x.shape(), x.dtype());
+  Tensor y = detail::empty_for("clone", x.shape(), x.dtype());
   visit_dtype(x.dtype(), [&]<class T>() { kernels::copy<T>(x.data<T>(), y.data<T>(), x.numel()); });
   return record("clone", {x}, y, {}, [](BackwardContext& c) { return TensorList{c.grad()}; });
 }

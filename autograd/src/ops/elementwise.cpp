@@ -15,8 +15,8 @@ using kernels::Binary;
 using kernels::Unary;
 using kernels::UnaryParams;
 
-Tensor unary_values(const Tensor& x, Unary op, UnaryParams p = {}) {
-  Tensor y = empty(x.shape(), x.dtype());
+Tensor unary_values(std::string_view name, const Tensor& x, Unary op, UnaryParams p = {}) {
+  Tensor y = detail::empty_for(name, x.shape(), x.dtype());
   visit_dtype(x.dtype(),
               [&]<class T>() { kernels::unary<T>(op, x.data<T>(), y.data<T>(), x.numel(), p); });
   return y;
@@ -39,7 +39,7 @@ template <class Rule>
 Tensor unary_op(std::string_view name, const Tensor& x, Unary k, UnaryParams p, bool save_x,
                 bool save_y, Rule rule) {
   detail::check_defined(name.data(), x);
-  Tensor y = unary_values(x, k, p);
+  Tensor y = unary_values(name, x, k, p);
   Tensor saved[2];  // the rule's saved(0), saved(1): x first when both are kept
   size_t count = 0;
   if (save_x) saved[count++] = x;
@@ -208,7 +208,7 @@ Tensor abs(const Tensor& x) {
 // sign is piecewise constant: not recorded, so nothing flows through it.
 Tensor sign(const Tensor& x) {
   detail::check_defined("sign", x);
-  return unary_values(x, Unary::Sign);
+  return unary_values("sign", x, Unary::Sign);
 }
 // ∂x²/∂x = 2x
 Tensor square(const Tensor& x) { return pow(x, 2.0); }

@@ -10,20 +10,19 @@
 
 namespace tg {
 
-namespace {
-/// A tensor of `shape` filled with `value`; errors name `op`.
-Tensor filled(std::string_view op, const Shape& shape, double value, Dtype dtype) {
-  Tensor t = detail::empty_for(op, shape, dtype);
+Tensor detail::full_for(std::string_view op, const Shape& shape, double value, Dtype dtype) {
+  Tensor t = empty_for(op, shape, dtype);
   visit_dtype(dtype, [&]<class T>() { kernels::fill<T>(t.data<T>(), t.numel(), T(value)); });
   return t;
 }
-}  // namespace
 
 Tensor full(const Shape& shape, double value, Dtype dtype) {
-  return filled("full", shape, value, dtype);
+  return detail::full_for("full", shape, value, dtype);
 }
-Tensor zeros(const Shape& shape, Dtype dtype) { return filled("zeros", shape, 0.0, dtype); }
-Tensor ones(const Shape& shape, Dtype dtype) { return filled("ones", shape, 1.0, dtype); }
+Tensor zeros(const Shape& shape, Dtype dtype) {
+  return detail::full_for("zeros", shape, 0.0, dtype);
+}
+Tensor ones(const Shape& shape, Dtype dtype) { return detail::full_for("ones", shape, 1.0, dtype); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
@@ -54,7 +53,7 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
 
 Tensor eye(int64_t n, Dtype dtype) {
   if (n < 0) throw ValueError(fmt::format("eye: n must be >= 0, got {}", n));
-  Tensor t = filled("eye", {n, n}, 0.0, dtype);
+  Tensor t = detail::full_for("eye", {n, n}, 0.0, dtype);
   visit_dtype(dtype, [&]<class T>() { kernels::fill_diagonal<T>(t.data<T>(), n, T(1)); });
   return t;
 }
@@ -65,7 +64,7 @@ Tensor from_values(const std::vector<V>& values, const Shape& shape, Dtype dtype
   if (shape.numel() != static_cast<int64_t>(values.size()))
     throw ShapeError(fmt::format("from_vector: {} values cannot fill shape {} ({} elements)",
                                  values.size(), shape.str(), shape.numel()));
-  Tensor t = empty(shape, dtype);
+  Tensor t = detail::empty_for("from_vector", shape, dtype);
   visit_dtype(dtype,
               [&]<class T>() { kernels::cast<V, T>(values.data(), t.data<T>(), t.numel()); });
   return t;

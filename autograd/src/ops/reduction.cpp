@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include "../kernels/kernels.hpp"
 #include "op_helpers.hpp"
@@ -70,10 +71,12 @@ void check_nonempty_reduction(kernels::Reduce op, const Tensor& x, const std::ve
         fmt::format("{}: cannot reduce over a zero-size axis of shape {}", name, x.shape().str()));
 }
 
-/// Values of reducing x over `axes` (keepdim layout), one axis at a time.
+/// Values of reducing x over `axes`, one axis at a time; the last step writes straight
+/// into a tensor of the result's shape (no reshape, so every allocation names `name`).
 Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>& axes,
-                     const char* name) {
+                     bool keepdim, const char* name) {
   check_nonempty_reduction(op, x, axes, name);
+  const Shape out_shape = reduced_shape(x.shape(), axes, keepdim);
   Tensor cur = x;
   Shape shape = x.shape();
   for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
@@ -83,14 +86,15 @@ Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>
     for (int i = a + 1; i < shape.rank(); ++i) inner *= shape[i];
     const int64_t r = shape[a];
     shape[a] = 1;
-    Tensor next = empty(shape, x.dtype());
+    Tensor next =
+        detail::empty_for(name, std::next(it) == axes.rend() ? out_shape : shape, x.dtype());
     visit_dtype(x.dtype(), [&]<class T>() {
       kernels::reduce<T>(op, cur.data<T>(), next.data<T>(), outer, r, inner);
     });
     cur = next;
   }
   if (axes.empty()) {  // a rank-0 input: the reduction is a copy
-    cur = empty(shape, x.dtype());
+    cur = detail::empty_for(name, shape, x.dtype());
     std::memcpy(cur.impl()->data(), x.impl()->data(), x.nbytes());
   }
   return cur;
@@ -121,13 +125,16 @@ Tensor expand_back(const Tensor& g, const Shape& keep, const Shape& x_shape) {
   return expand(reshape(g, keep), x_shape);
 }
 
-/// The max over `axes` (keepdim), detached, with non-finite maxima replaced by 0: the
-/// constant shift that keeps exp from overflowing in logsumexp and softmax. Being a
-/// constant it drops out of every derivative, so the results stay exact to any order.
+/// The max over `axes` (keepdim) of the finite values, detached, and 0 where there are
+/// none: the constant shift that keeps exp from overflowing in logsumexp and softmax.
+/// Being a constant it drops out of every derivative, so the results stay exact to any
+/// order. Skipping infinities keeps every finite value's exp(x − m) ≤ 1 beside a +inf, so
+/// its gradient is the true 0 (times an infinite sum's 1/∞), not 0·∞ = NaN.
 Tensor stable_shift(const Tensor& x, const Axes& axes) {
   NoGradGuard no_grad;
-  Tensor m = max(x.detach(), axes, true);
-  return where(ne(m, m) + eq(abs(m), full_like(m, INFINITY)), zeros_like(m), m);
+  const Tensor v = x.detach();
+  Tensor m = max(where(lt(abs(v), INFINITY), v, full_like(v, -INFINITY)), axes, true);
+  return where(eq(m, -INFINITY), zeros_like(m), m);
 }
 
 /// Shared body of max and min: ∂max/∂xᵢ = [xᵢ = max] / #ties.
@@ -136,7 +143,7 @@ Tensor extremum(const char* name, kernels::Reduce op, const Tensor& x, const Axe
   detail::check_defined(name, x);
   const auto ax = detail::reduction_axes(axes, x.dim(), name);
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
-  Tensor y = reshape(reduce_values(op, x, ax, name), reduced_shape(x.shape(), ax, keepdim));
+  Tensor y = reduce_values(op, x, ax, keepdim, name);
   return record(name, {x}, y, {x, y}, [keep, ax](BackwardContext& c) {
     Tensor x = c.saved(0);
     Tensor hit = eq(x, reshape(c.saved(1).detach(), keep));
@@ -152,8 +159,7 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   detail::check_defined("sum", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "sum");
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
-  Tensor y = reshape(reduce_values(kernels::Reduce::Sum, x, ax, "sum"),
-                     reduced_shape(x.shape(), ax, keepdim));
+  Tensor y = reduce_values(kernels::Reduce::Sum, x, ax, keepdim, "sum");
   const Shape xs = x.shape();
   return record("sum", {x}, y, {}, [keep, xs](BackwardContext& c) {
     return TensorList{expand_back(c.grad(), keep, xs)};

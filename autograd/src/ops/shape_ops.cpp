@@ -32,7 +32,7 @@ Shape with_axis(Shape s, int axis, int64_t extent) {
 // slice's adjoint: scatter g into zeros of `full` at positions start, start+step, ...
 // Its own adjoint is slice, so the pair is differentiable to any order.
 Tensor slice_backward(const Tensor& g, const Shape& full, int axis, int64_t start, int64_t step) {
-  Tensor out = zeros(full, g.dtype());
+  Tensor out = detail::full_for("slice_backward", full, 0.0, g.dtype());
   const AxisView v(full, axis);
   const int64_t len = g.shape()[axis];
   visit_dtype(g.dtype(), [&]<class T>() {
@@ -45,7 +45,7 @@ Tensor slice_backward(const Tensor& g, const Shape& full, int axis, int64_t star
 
 // index_select's adjoint: out[index[i]] += g[i] along axis; its adjoint is index_select.
 Tensor index_add(const Tensor& g, const Shape& full, int axis, const std::vector<int64_t>& index) {
-  Tensor out = zeros(full, g.dtype());
+  Tensor out = detail::full_for("index_add", full, 0.0, g.dtype());
   const AxisView v(full, axis);
   const auto k = static_cast<int64_t>(index.size());
   visit_dtype(g.dtype(), [&]<class T>() {
@@ -177,7 +177,7 @@ Tensor permute(const Tensor& x, const Axes& order) {
     out.push_back(x.shape()[a]);
   }
   for (int i = 0; i < x.dim(); ++i) inverse[static_cast<int>(perm[i])] = i;
-  Tensor y = empty(out, x.dtype());
+  Tensor y = detail::empty_for("permute", out, x.dtype());
   visit_dtype(x.dtype(),
               [&]<class T>() { kernels::permute<T>(x.data<T>(), x.shape(), perm, y.data<T>()); });
   return record("permute", {x}, y, {},
@@ -204,7 +204,7 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t stop, int64_t
   start = clampi(start);
   stop = clampi(stop);
   const int64_t len = stop > start ? (stop - start + step - 1) / step : 0;
-  Tensor y = empty(with_axis(x.shape(), a, len), x.dtype());
+  Tensor y = detail::empty_for("slice", with_axis(x.shape(), a, len), x.dtype());
   const AxisView v(x.shape(), a);
   visit_dtype(x.dtype(), [&]<class T>() {
     kernels::slice<T>(x.data<T>(), y.data<T>(), v.outer, v.n, v.inner, start, step, len);
@@ -325,7 +325,7 @@ std::vector<int64_t> gather_offsets(const Shape& xs, int a, const Index& index) 
 // gather's adjoint: out[offset[i]] += g[i]; its own adjoint is gather.
 Tensor scatter_add(const Tensor& g, const Shape& full, int axis, const Index& index,
                    std::shared_ptr<const std::vector<int64_t>> offsets) {
-  Tensor out = zeros(full, g.dtype());
+  Tensor out = detail::full_for("scatter_add", full, 0.0, g.dtype());
   visit_dtype(g.dtype(), [&]<class T>() {
     kernels::scatter_add<T>(g.data<T>(), out.data<T>(), offsets->data(), g.numel());
   });

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/node.hpp"
 #include "tapegrad/autograd/saved_tensor.hpp"
@@ -113,6 +114,10 @@ void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out);
 /// a graph), it is first re-wrapped in a fresh handle so the input is left untouched.
 void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t output_nr,
                    std::span<const Tensor> inputs = {});
+/// A MemoryError from the tape's bookkeeping while recording `op`, again naming the op and
+/// its first output's shape. Nothing is recorded: the half-built node dies with the outputs.
+[[noreturn]] void throw_recording_failure(std::string_view op, std::span<const Tensor> outputs,
+                                          const MemoryError& cause);
 
 /// The one recording path (record, record_multi and Function::apply all end here): wires
 /// a new node to `inputs` and `outputs` in place and saves `saved` for its rule.
@@ -123,12 +128,17 @@ void record_into(std::string_view op, std::span<const Tensor> inputs, std::span<
     for (const auto& o : outputs) check_anomaly(op, kNotRecorded, o);
     return;
   }
-  auto node = make_shared_small<RuleNode<std::decay_t<Rule>>>(op, std::forward<Rule>(rule));
-  node->reserve(inputs.size(), outputs.size());
-  for (const auto& in : inputs) node->add_input(in);
-  for (uint32_t i = 0; i < outputs.size(); ++i) attach_output(node, outputs[i], i, inputs);
-  node->saved().reserve(saved.size());
-  for (const auto& s : saved) node->saved().emplace_back(s, node);
+  std::shared_ptr<RuleNode<std::decay_t<Rule>>> node;
+  try {
+    node = make_shared_small<RuleNode<std::decay_t<Rule>>>(op, std::forward<Rule>(rule));
+    node->reserve(inputs.size(), outputs.size());
+    for (const auto& in : inputs) node->add_input(in);
+    for (uint32_t i = 0; i < outputs.size(); ++i) attach_output(node, outputs[i], i, inputs);
+    node->saved().reserve(saved.size());
+    for (const auto& s : saved) node->saved().emplace_back(s, node);
+  } catch (const MemoryError& e) {
+    throw_recording_failure(op, outputs, e);
+  }
   for (const auto& o : outputs) check_anomaly(op, node->sequence_nr(), o);
 }
 
