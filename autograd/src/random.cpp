@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "allocation.hpp"
+#include "ops/op_helpers.hpp"
 #include "tapegrad/autograd/error.hpp"
 
 namespace tg {
@@ -38,7 +39,7 @@ Tensor generate(std::string_view op, const Shape& shape, Dtype dtype, Generator&
                 uint64_t per_value, F value_at) {
   Tensor t = detail::empty_for(op, shape, dtype);
   const uint64_t base = gen.advance(per_value * static_cast<uint64_t>(t.numel()));
-  visit_dtype(dtype, [&]<class T>() {
+  visit_any_dtype(dtype, [&]<class T>() {
     T* p = t.data<T>();
     for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(value_at(base, i));
   });
@@ -49,6 +50,7 @@ Tensor generate(std::string_view op, const Shape& shape, Dtype dtype, Generator&
 Tensor rand(const Shape& shape, Generator& gen, Dtype dtype, double low, double high) {
   if (!(low < high))
     throw ValueError(fmt::format("rand: expected low < high, got [{}, {})", low, high));
+  detail::check_float_dtype("rand", dtype);
   check_shape("rand", shape);
   Tensor t = generate("rand", shape, dtype, gen, 1, [&](uint64_t base, int64_t i) {
     return low + (high - low) * gen.uniform(base + static_cast<uint64_t>(i));
@@ -67,6 +69,7 @@ Tensor rand(const Shape& shape, Generator& gen, Dtype dtype, double low, double 
 // Box–Muller: two counters per value, so each value is independent of the others.
 Tensor randn(const Shape& shape, Generator& gen, Dtype dtype, double mean, double stddev) {
   if (!(stddev >= 0)) throw ValueError(fmt::format("randn: stddev must be >= 0, got {}", stddev));
+  detail::check_float_dtype("randn", dtype);
   check_shape("randn", shape);
   return generate("randn", shape, dtype, gen, 2, [&](uint64_t base, int64_t i) {
     const uint64_t c = base + 2 * static_cast<uint64_t>(i);
@@ -87,6 +90,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen, Dt
 }
 
 Tensor bernoulli(const Tensor& p, Generator& gen) {
+  detail::check_float("bernoulli", p);
   const std::vector<double> probs = p.to_vector<double>();
   for (double q : probs)
     if (!(q >= 0 && q <= 1))
@@ -99,6 +103,7 @@ Tensor bernoulli(const Tensor& p, Generator& gen) {
 Tensor bernoulli(const Shape& shape, double p, Generator& gen, Dtype dtype) {
   if (!(p >= 0 && p <= 1))
     throw ValueError(fmt::format("bernoulli: probability {} is outside [0, 1]", p));
+  detail::check_float_dtype("bernoulli", dtype);
   check_shape("bernoulli", shape);
   return generate("bernoulli", shape, dtype, gen, 1, [&](uint64_t base, int64_t i) {
     return gen.uniform(base + static_cast<uint64_t>(i)) < p ? 1.0 : 0.0;

@@ -62,6 +62,11 @@ void where(const T* cond, const T* a, const T* b, T* out, int64_t n);
 enum class Reduce { Sum, Max, Min };
 template <class T>
 void reduce(Reduce op, const T* x, T* y, int64_t outer, int64_t r, int64_t inner);
+/// index[o, j] = the first k < r where x[o, k, j] is the max (is_max) or the min of its
+/// column, for x viewed as [outer, r, inner] (r >= 1); a NaN counts as the extreme, so the
+/// first NaN wins (torch.argmax's rule).
+template <class T>
+void arg_extremum(bool is_max, const T* x, int64_t* index, int64_t outer, int64_t r, int64_t inner);
 /// Whether any of x[0..n) is NaN or ±Inf (anomaly mode's check).
 template <class T>
 bool has_non_finite(const T* x, int64_t n);

@@ -140,7 +140,7 @@ Tensor stable_shift(const Tensor& x, const Axes& axes) {
 /// Shared body of max and min: ∂max/∂xᵢ = [xᵢ = max] / #ties.
 Tensor extremum(const char* name, kernels::Reduce op, const Tensor& x, const Axes& axes,
                 bool keepdim) {
-  detail::check_defined(name, x);
+  detail::check_float(name, x);
   const auto ax = detail::reduction_axes(axes, x.dim(), name);
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
   Tensor y = reduce_values(op, x, ax, keepdim, name);
@@ -152,11 +152,63 @@ Tensor extremum(const char* name, kernels::Reduce op, const Tensor& x, const Axe
   });
 }
 
+/// Shared body of argmax and argmin along one axis (any axis of a rank-0 x: index 0).
+Tensor arg_extremum(const char* name, bool is_max, const Tensor& x, int64_t axis, bool keepdim) {
+  detail::check_float(name, x);
+  const auto ax = detail::reduction_axes(Axes{axis}, x.dim(), name);
+  check_nonempty_reduction(kernels::Reduce::Max, x, ax, name);
+  Tensor index = detail::empty_for(name, reduced_shape(x.shape(), ax, keepdim), kInt64);
+  if (ax.empty()) {
+    index.data<int64_t>()[0] = 0;
+    return index;
+  }
+  const int a = ax[0];
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < a; ++i) outer *= x.shape()[i];
+  for (int i = a + 1; i < x.dim(); ++i) inner *= x.shape()[i];
+  visit_dtype(x.dtype(), [&]<class T>() {
+    kernels::arg_extremum<T>(is_max, x.data<T>(), index.data<int64_t>(), outer, x.shape()[a],
+                             inner);
+  });
+  return index;
+}
+
+/// Over all values: along the one axis of x's values viewed flat.
+Tensor arg_extremum_flat(const char* name, bool is_max, const Tensor& x) {
+  detail::check_float(name, x);
+  return arg_extremum(name, is_max, x.alias(Shape{x.numel()}), 0, false);
+}
+
+/// Shared body of max_with_indices and min_with_indices.
+ValuesIndices with_indices(const char* name, bool is_max, const Tensor& x, int64_t axis,
+                           bool keepdim) {
+  Tensor index = arg_extremum(name, is_max, x, axis, true);
+  if (x.dim() == 0) return {reshape(x, {}), index};
+  Tensor values = gather(x, axis, index);
+  if (keepdim) return {values, index};
+  return {squeeze(values, axis), squeeze(index, axis)};
+}
+
 }  // namespace
+
+Tensor argmax(const Tensor& x) { return arg_extremum_flat("argmax", true, x); }
+Tensor argmax(const Tensor& x, int64_t axis, bool keepdim) {
+  return arg_extremum("argmax", true, x, axis, keepdim);
+}
+Tensor argmin(const Tensor& x) { return arg_extremum_flat("argmin", false, x); }
+Tensor argmin(const Tensor& x, int64_t axis, bool keepdim) {
+  return arg_extremum("argmin", false, x, axis, keepdim);
+}
+ValuesIndices max_with_indices(const Tensor& x, int64_t axis, bool keepdim) {
+  return with_indices("max_with_indices", true, x, axis, keepdim);
+}
+ValuesIndices min_with_indices(const Tensor& x, int64_t axis, bool keepdim) {
+  return with_indices("min_with_indices", false, x, axis, keepdim);
+}
 
 // ∂(Σᵢ xᵢ)/∂xⱼ = 1: the gradient is broadcast back over the summed axes.
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
-  detail::check_defined("sum", x);
+  detail::check_float("sum", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "sum");
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
   Tensor y = reduce_values(kernels::Reduce::Sum, x, ax, keepdim, "sum");
@@ -176,7 +228,7 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdim) {
 
 // mean = Σᵢ xᵢ / n, so ∂mean/∂xⱼ = 1/n (composite: sum, then a scalar division).
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
-  detail::check_defined("mean", x);
+  detail::check_float("mean", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "mean");
   return sum(x, axes, keepdim) / static_cast<double>(reduced_count(x.shape(), ax));
 }
@@ -184,7 +236,7 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
 // var = Σᵢ (xᵢ − x̄)² / (n − correction), so ∂var/∂xⱼ = 2(xⱼ − x̄)/(n − correction)
 // (the Σᵢ(xᵢ − x̄) term of ∂x̄ vanishes). Composite.
 Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
-  detail::check_defined("var", x);
+  detail::check_float("var", x);
   check_correction("var", correction);
   const auto ax = detail::reduction_axes(axes, x.dim(), "var");
   const int64_t n = reduced_count(x.shape(), ax);
@@ -197,7 +249,7 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 // values equal: the minimum-norm subgradient, as PyTorch gives; the composite √var would
 // give ∞·0 = NaN there).
 Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
-  detail::check_defined("std", x);
+  detail::check_float("std", x);
   check_correction("std", correction);  // errors name std, not the var it is built on
   const auto ax = detail::reduction_axes(axes, x.dim(), "std");
   const int64_t n = reduced_count(x.shape(), ax);
@@ -218,7 +270,7 @@ Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 // lse = m + log Σᵢ exp(xᵢ − m) with m = max x held constant (stable: no exp overflows),
 // so ∂lse/∂xⱼ = exp(xⱼ − lse) = softmax(x)ⱼ. Composite.
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
-  detail::check_defined("logsumexp", x);
+  detail::check_float("logsumexp", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "logsumexp");
   check_nonempty_reduction(kernels::Reduce::Max, x, ax, "logsumexp");
   const Tensor m = stable_shift(x, axes);
@@ -228,7 +280,7 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
 
 // ∂‖x‖/∂x = x/‖x‖, and 0 where ‖x‖ = 0 (the minimum-norm subgradient).
 Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
-  detail::check_defined("norm", x);
+  detail::check_float("norm", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "norm");
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
   Tensor y;
@@ -244,7 +296,7 @@ Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
 
 // log_softmax(x)ⱼ = xⱼ − lse(x), so ∂/∂xₖ = [j = k] − softmax(x)ₖ. Composite.
 Tensor log_softmax(const Tensor& x, int64_t axis) {
-  detail::check_defined("log_softmax", x);
+  detail::check_float("log_softmax", x);
   normalize_axis(axis, x.dim(), "log_softmax");
   // (x − m) − log Σ exp(x − m): shifting first keeps the digits of the result (x − lse
   // with lse ≈ 1000 would lose ten of them).
@@ -255,7 +307,7 @@ Tensor log_softmax(const Tensor& x, int64_t axis) {
 // softmax(x)ⱼ = exp(xⱼ − m) / Σᵢ exp(xᵢ − m), so ∂softmaxⱼ/∂xₖ = softmaxⱼ([j = k] − softmaxₖ).
 // Composite.
 Tensor softmax(const Tensor& x, int64_t axis) {
-  detail::check_defined("softmax", x);
+  detail::check_float("softmax", x);
   normalize_axis(axis, x.dim(), "softmax");
   // exp(x − m) / Σ exp(x − m): exact to rounding, where exp(log_softmax) is not.
   const Tensor e = exp(x - stable_shift(x, {axis}));

@@ -133,7 +133,7 @@ Tensor unsqueeze(const Tensor& x, int64_t axis) {
 
 // expand: ∂/∂x = g, summed back to x's shape by the engine (Note [Central unbroadcast]).
 Tensor expand(const Tensor& x, const Shape& shape) {
-  detail::check_defined("expand", x);
+  detail::check_float("expand", x);
   Shape target = shape;
   const int lead = target.rank() - x.dim();
   if (lead < 0)
@@ -162,7 +162,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shap
 
 // permute: ∂/∂x = permute(g, inverse order)
 Tensor permute(const Tensor& x, const Axes& order) {
-  detail::check_defined("permute", x);
+  detail::check_float("permute", x);
   if (order.rank() != x.dim())
     throw ShapeError(fmt::format("permute: order {} has {} entries for a tensor of shape {}",
                                  order.str(), order.rank(), x.shape().str()));
@@ -186,6 +186,7 @@ Tensor permute(const Tensor& x, const Axes& order) {
 
 // transpose = permute swapping a and b, so ∂/∂x = transpose(g, a, b). Composite.
 Tensor transpose(const Tensor& x, int64_t a, int64_t b) {
+  detail::check_float("transpose", x);
   const int ia = normalize_axis(a, x.dim(), "transpose");
   const int ib = normalize_axis(b, x.dim(), "transpose");
   Shape order;
@@ -196,7 +197,7 @@ Tensor transpose(const Tensor& x, int64_t a, int64_t b) {
 
 // slice: ∂/∂x = slice_backward(g) (zeros with g scattered at the sliced positions)
 Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t stop, int64_t step) {
-  detail::check_defined("slice", x);
+  detail::check_float("slice", x);
   const int a = normalize_axis(axis, x.dim(), "slice");
   if (step <= 0) throw ValueError(fmt::format("slice: step must be positive, got {}", step));
   const int64_t n = x.shape()[a];
@@ -222,7 +223,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis) {
   const int a = normalize_axis(axis, first.dim(), "cat");
   int64_t total = 0;
   for (size_t i = 0; i < xs.size(); ++i) {
-    detail::check_defined("cat", xs[i]);
+    detail::check_float("cat", xs[i]);
     detail::check_same_dtype("cat", first, xs[i]);
     if (xs[i].dim() != first.dim() ||
         with_axis(xs[i].shape(), a, 0) != with_axis(first.shape(), a, 0))
@@ -252,7 +253,7 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t axis) {
   std::vector<Tensor> parts;
   parts.reserve(xs.size());
   for (const auto& x : xs) {
-    detail::check_defined("stack", x);
+    detail::check_float("stack", x);
     detail::check_same_dtype("stack", xs[0], x);
     if (x.shape() != xs[0].shape())
       throw ShapeError(fmt::format("stack: shapes {} and {} differ; all must be equal",
@@ -263,6 +264,7 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t axis) {
 }
 
 std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t axis) {
+  detail::check_float("split", x);
   const int a = normalize_axis(axis, x.dim(), "split");
   if (size <= 0) throw ValueError(fmt::format("split: size must be positive, got {}", size));
   std::vector<Tensor> out;
@@ -271,6 +273,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t axis) {
 }
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t axis) {
+  detail::check_float("chunk", x);
   const int a = normalize_axis(axis, x.dim(), "chunk");
   if (chunks <= 0) throw ValueError(fmt::format("chunk: chunks must be positive, got {}", chunks));
   const int64_t n = x.shape()[a];
@@ -279,7 +282,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t axis) {
 
 // index_select: ∂/∂x = index_add(g) (g's rows added back at the picked positions)
 Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& index) {
-  detail::check_defined("index_select", x);
+  detail::check_float("index_select", x);
   const int a = normalize_axis(axis, x.dim(), "index_select");
   const AxisView v(x.shape(), a);
   for (int64_t i : index)
@@ -300,6 +303,17 @@ Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& i
 }
 
 namespace {
+
+/// The values of an int64 index tensor; DtypeError naming `op` for any other dtype.
+std::vector<int64_t> index_values(const char* op, const Tensor& index) {
+  detail::check_defined(op, index);
+  if (index.dtype() != kInt64)
+    throw DtypeError(fmt::format(
+        "{}: index must be an int64 tensor, got {} of shape {} (convert with .to(tg::kInt64))", op,
+        name(index.dtype()), index.shape().str()));
+  const int64_t* p = index.data<int64_t>();
+  return std::vector<int64_t>(p, p + index.numel());
+}
 
 /// Offsets into x (flat) that gather reads, one per index entry.
 std::vector<int64_t> gather_offsets(const Shape& xs, int a, const Index& index) {
@@ -338,7 +352,7 @@ Tensor scatter_add(const Tensor& g, const Shape& full, int axis, const Index& in
 
 // gather: ∂/∂x = scatter_add(g) at the gathered positions
 Tensor gather(const Tensor& x, int64_t axis, const Index& index) {
-  detail::check_defined("gather", x);
+  detail::check_float("gather", x);
   const int a = normalize_axis(axis, x.dim(), "gather");
   if (index.shape.numel() != static_cast<int64_t>(index.values.size()))
     throw ShapeError(fmt::format("gather: index shape {} holds {} values, but {} were given",
@@ -365,8 +379,25 @@ Tensor gather(const Tensor& x, int64_t axis, const Index& index) {
   });
 }
 
+Tensor index_select(const Tensor& x, int64_t axis, std::initializer_list<int64_t> index) {
+  return index_select(x, axis, std::vector<int64_t>(index));
+}
+
+Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index) {
+  std::vector<int64_t> values = index_values("index_select", index);
+  if (index.dim() > 1)
+    throw ShapeError(fmt::format("index_select: index must have rank 0 or 1, got shape {}",
+                                 index.shape().str()));
+  return index_select(x, axis, values);
+}
+
+Tensor gather(const Tensor& x, int64_t axis, const Tensor& index) {
+  return gather(x, axis, Index{index_values("gather", index), index.shape()});
+}
+
 // repeat = reshape ∘ expand ∘ reshape: [a, b] -> [1, a, 1, b] -> [r0, a, r1, b] -> [r0·a, r1·b]
 Tensor repeat(const Tensor& x, const Shape& reps) {
+  detail::check_float("repeat", x);
   if (reps.rank() < x.dim())
     throw ShapeError(fmt::format("repeat: {} repetitions for a tensor of rank {} (shape {})",
                                  reps.rank(), x.dim(), x.shape().str()));
@@ -387,6 +418,7 @@ Tensor repeat(const Tensor& x, const Shape& reps) {
 
 // tile = repeat with reps padded on the left, so ∂/∂x sums g over the copies. Composite.
 Tensor tile(const Tensor& x, const Shape& reps) {
+  detail::check_float("tile", x);
   Shape full;
   for (int i = reps.rank(); i < x.dim(); ++i) full.push_back(1);
   for (int64_t r : reps) full.push_back(r);
@@ -395,7 +427,7 @@ Tensor tile(const Tensor& x, const Shape& reps) {
 
 // pad: ∂/∂x = the centre of g (one slice per padded axis)
 Tensor pad(const Tensor& x, const std::vector<PadWidth>& widths, double value) {
-  detail::check_defined("pad", x);
+  detail::check_float("pad", x);
   if (static_cast<int>(widths.size()) != x.dim())
     throw ValueError(fmt::format(
         "pad: expected {} (before, after) pairs for shape {}, one per axis, first axis first "
