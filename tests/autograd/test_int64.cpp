@@ -380,4 +380,25 @@ TEST(Int64, MaxWithIndicesIsTorchMaxAlongAnAxis) {
   EXPECT_EQ(si.item<int64_t>(), 0);
 }
 
+TEST(Int64, TheDocsExampleRuns) {
+  // docs/autograd.md, "Index tensors".
+  tg::Generator gen(12);
+  const int64_t n = 5;
+  const tg::Tensor logits = tg::randn({4, 3}, gen), x = tg::randn({n, 2}, gen);
+  const tg::Tensor y = tg::from_vector(std::vector<float>{0, 2, 1, 1}, {4});
+  tg::Tensor labels = tg::argmax(logits, 1);             // [B] int64
+  auto [best, where] = tg::max_with_indices(logits, 1);  // torch.max(logits, 1)
+  tg::Tensor picked = tg::gather(logits, 1, tg::unsqueeze(labels, 1));
+  tg::Tensor batch = tg::index_select(x, 0, tg::randint(0, n, {64}, gen, tg::kInt64));
+  double accuracy = tg::mean(tg::eq(labels.to(tg::kFloat32), y)).item<double>();
+  EXPECT_EQ(picked.reshape({4}).to_vector<float>(), best.to_vector<float>());
+  EXPECT_EQ(where.to_vector<int64_t>(), labels.to_vector<int64_t>());
+  EXPECT_EQ(batch.shape(), tg::Shape({64, 2}));
+  int correct = 0;
+  const I l = labels.to_vector<int64_t>();
+  const std::vector<float> t = y.to_vector<float>();
+  for (size_t k = 0; k < l.size(); ++k) correct += static_cast<float>(l[k]) == t[k];
+  EXPECT_EQ(accuracy, correct / 4.0);
+}
+
 }  // namespace
