@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "allocation.hpp"
+#include "ops/op_helpers.hpp"
 #include "tapegrad/autograd/error.hpp"
 
 namespace tg {
@@ -30,12 +31,17 @@ void check_shape(const char* op, const Shape& shape) {
     if (d < 0) throw ShapeError(fmt::format("{}: negative extent in shape {}", op, shape.str()));
 }
 
+/// A tensor of `shape` whose value i is value_at(base, i), where base is the first of the
+/// `per_value` counters per value that the draw reserves on `gen`. They are reserved only
+/// once the tensor is allocated, so a draw that fails leaves `gen` as it was.
 template <class F>
-Tensor generate(std::string_view op, const Shape& shape, Dtype dtype, F value_at) {
+Tensor generate(std::string_view op, const Shape& shape, Dtype dtype, Generator& gen,
+                uint64_t per_value, F value_at) {
   Tensor t = detail::empty_for(op, shape, dtype);
-  visit_dtype(dtype, [&]<class T>() {
+  const uint64_t base = gen.advance(per_value * static_cast<uint64_t>(t.numel()));
+  visit_any_dtype(dtype, [&]<class T>() {
     T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(value_at(i));
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(value_at(base, i));
   });
   return t;
 }
@@ -44,9 +50,9 @@ Tensor generate(std::string_view op, const Shape& shape, Dtype dtype, F value_at
 Tensor rand(const Shape& shape, Generator& gen, Dtype dtype, double low, double high) {
   if (!(low < high))
     throw ValueError(fmt::format("rand: expected low < high, got [{}, {})", low, high));
+  detail::check_float_dtype("rand", dtype);
   check_shape("rand", shape);
-  const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
-  Tensor t = generate("rand", shape, dtype, [&](int64_t i) {
+  Tensor t = generate("rand", shape, dtype, gen, 1, [&](uint64_t base, int64_t i) {
     return low + (high - low) * gen.uniform(base + static_cast<uint64_t>(i));
   });
   // u < 1 can still round up to `high` (in float32 every u ≥ 1 − 2⁻²⁵ does): keep the
@@ -63,9 +69,9 @@ Tensor rand(const Shape& shape, Generator& gen, Dtype dtype, double low, double 
 // Box–Muller: two counters per value, so each value is independent of the others.
 Tensor randn(const Shape& shape, Generator& gen, Dtype dtype, double mean, double stddev) {
   if (!(stddev >= 0)) throw ValueError(fmt::format("randn: stddev must be >= 0, got {}", stddev));
+  detail::check_float_dtype("randn", dtype);
   check_shape("randn", shape);
-  const uint64_t base = gen.advance(2 * static_cast<uint64_t>(shape.numel()));
-  return generate("randn", shape, dtype, [&](int64_t i) {
+  return generate("randn", shape, dtype, gen, 2, [&](uint64_t base, int64_t i) {
     const uint64_t c = base + 2 * static_cast<uint64_t>(i);
     const double u1 = 1.0 - gen.uniform(c);  // in (0, 1]: log is finite
     const double u2 = gen.uniform(c + 1);
@@ -77,21 +83,19 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen, Dt
   if (low >= high)
     throw ValueError(fmt::format("randint: expected low < high, got [{}, {})", low, high));
   check_shape("randint", shape);
-  const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
   const auto span = static_cast<uint64_t>(high - low);
-  return generate("randint", shape, dtype, [&](int64_t i) {
-    return static_cast<double>(
-        low + static_cast<int64_t>(gen.bits(base + static_cast<uint64_t>(i)) % span));
+  return generate("randint", shape, dtype, gen, 1, [&](uint64_t base, int64_t i) {
+    return low + static_cast<int64_t>(gen.bits(base + static_cast<uint64_t>(i)) % span);
   });
 }
 
 Tensor bernoulli(const Tensor& p, Generator& gen) {
+  detail::check_float("bernoulli", p);
   const std::vector<double> probs = p.to_vector<double>();
   for (double q : probs)
     if (!(q >= 0 && q <= 1))
       throw ValueError(fmt::format("bernoulli: probability {} is outside [0, 1]", q));
-  const uint64_t base = gen.advance(static_cast<uint64_t>(p.numel()));
-  return generate("bernoulli", p.shape(), p.dtype(), [&](int64_t i) {
+  return generate("bernoulli", p.shape(), p.dtype(), gen, 1, [&](uint64_t base, int64_t i) {
     return gen.uniform(base + static_cast<uint64_t>(i)) < probs[static_cast<size_t>(i)] ? 1.0 : 0.0;
   });
 }
@@ -99,9 +103,9 @@ Tensor bernoulli(const Tensor& p, Generator& gen) {
 Tensor bernoulli(const Shape& shape, double p, Generator& gen, Dtype dtype) {
   if (!(p >= 0 && p <= 1))
     throw ValueError(fmt::format("bernoulli: probability {} is outside [0, 1]", p));
+  detail::check_float_dtype("bernoulli", dtype);
   check_shape("bernoulli", shape);
-  const uint64_t base = gen.advance(static_cast<uint64_t>(shape.numel()));
-  return generate("bernoulli", shape, dtype, [&](int64_t i) {
+  return generate("bernoulli", shape, dtype, gen, 1, [&](uint64_t base, int64_t i) {
     return gen.uniform(base + static_cast<uint64_t>(i)) < p ? 1.0 : 0.0;
   });
 }

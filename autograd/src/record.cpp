@@ -57,6 +57,13 @@ void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t outp
   node->add_output(out);
 }
 
+void throw_recording_failure(std::string_view op, std::span<const Tensor> outputs,
+                             const MemoryError& cause) {
+  throw MemoryError(fmt::format("{}: recording its output of shape {} on the tape: {}", op,
+                                outputs.empty() ? "(none)" : outputs[0].shape().str(),
+                                cause.what()));
+}
+
 void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out) {
   if (!AnomalyMode::is_enabled() || !out.defined() || !has_non_finite(out)) return;
   const std::string where =

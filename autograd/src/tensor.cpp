@@ -7,6 +7,7 @@
 
 #include "allocation.hpp"
 #include "kernels/kernels.hpp"
+#include "ops/op_helpers.hpp"
 #include "tapegrad/autograd/engine.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/ops/conversion.hpp"
@@ -18,6 +19,13 @@
 namespace tg {
 
 TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
+
+void detail::throw_not_floating(std::string_view op, Dtype d) {
+  throw DtypeError(fmt::format(
+      "{}: expected float32 or float64, got {} (int64 tensors hold indices; convert with "
+      ".to(tg::kFloat32) for arithmetic)",
+      op, name(d)));
+}
 
 Tensor detail::empty_for(std::string_view op, const Shape& shape, Dtype dtype) {
   for (int64_t d : shape)
@@ -32,12 +40,13 @@ Tensor detail::empty_for(std::string_view op, const Shape& shape, Dtype dtype) {
         "({} bytes)",
         op, name(dtype), shape.str(), overflow ? "over 2^64" : fmt::to_string(bytes),
         max_allocation_bytes()));
-  auto impl = make_shared_small<TensorImpl>();
-  try {
+  std::shared_ptr<TensorImpl> impl;
+  try {  // the handle, the storage header and the values (Note [Allocation fault injection])
+    impl = make_shared_small<TensorImpl>();
     impl->storage = Storage::allocate(bytes);
   } catch (const MemoryError& e) {
-    throw MemoryError(fmt::format("{}: a {} tensor of shape {} needs {} bytes ({})", op,
-                                  name(dtype), shape.str(), bytes, e.what()));
+    throw MemoryError(fmt::format("{}: a {} tensor of shape {} ({} bytes): {}", op, name(dtype),
+                                  shape.str(), bytes, e.what()));
   }
   impl->shape = shape;
   impl->dtype = dtype;
@@ -76,18 +85,23 @@ const T* Tensor::data() const {
 }
 template float* Tensor::data<float>();
 template double* Tensor::data<double>();
+template int64_t* Tensor::data<int64_t>();
 template const float* Tensor::data<float>() const;
 template const double* Tensor::data<double>() const;
+template const int64_t* Tensor::data<int64_t>() const;
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
   check(*this, "to_vector");
+  if (std::is_integral_v<T> && is_floating_point(dtype()))
+    detail::check_int64_convertible("to_vector", *this);
   std::vector<T> out(static_cast<size_t>(numel()));
-  visit_dtype(dtype(), [&]<class S>() { kernels::cast<S, T>(data<S>(), out.data(), numel()); });
+  visit_any_dtype(dtype(), [&]<class S>() { kernels::cast<S, T>(data<S>(), out.data(), numel()); });
   return out;
 }
 template std::vector<float> Tensor::to_vector<float>() const;
 template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
 
 template <class T>
 T Tensor::item() const {
@@ -99,13 +113,16 @@ T Tensor::item() const {
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
+template int64_t Tensor::item<int64_t>() const;
 
 Tensor Tensor::to(Dtype d) const { return tg::to(*this, d); }
 Tensor Tensor::clone() const { return tg::clone(*this); }
 
 Tensor& Tensor::fill_(double value) {
   check(*this, "fill_");
-  visit_dtype(dtype(), [&]<class T>() { kernels::fill<T>(data<T>(), numel(), T(value)); });
+  visit_any_dtype(dtype(), [&]<class T>() {
+    kernels::fill<T>(data<T>(), numel(), detail::value_as<T>("fill_", value));
+  });
   bump_version();
   return *this;
 }
@@ -119,7 +136,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
         fmt::format("copy_: source {} {} does not match destination {} {}", src.shape().str(),
                     name(src.dtype()), shape().str(), name(dtype())));
   if (src.impl()->data() != impl_->data())
-    visit_dtype(dtype(), [&]<class T>() { kernels::copy<T>(src.data<T>(), data<T>(), numel()); });
+    visit_any_dtype(dtype(),
+                    [&]<class T>() { kernels::copy<T>(src.data<T>(), data<T>(), numel()); });
   bump_version();
   return *this;
 }
@@ -131,6 +149,11 @@ Tensor& Tensor::set_data(const Tensor& values) {
     throw GraphError(fmt::format(
         "set_data: only leaves can take new values; this tensor of shape {} was produced by '{}'",
         shape().str(), impl_->grad_fn->name()));
+  if (impl_->requires_grad && !is_floating_point(values.dtype()))
+    throw DtypeError(fmt::format(
+        "set_data: this leaf of shape {} requires grad, so its values must be float32 or "
+        "float64, got {}",
+        shape().str(), name(values.dtype())));
   if (values.shape() != shape())
     throw ShapeError(fmt::format("set_data: new values of shape {} for a tensor of shape {}",
                                  values.shape().str(), shape().str()));
@@ -153,6 +176,11 @@ Tensor& Tensor::requires_grad_(bool on) {
         "requires_grad_: only leaves can be marked; this tensor of shape {} was produced by "
         "'{}' (use .detach() first)",
         shape().str(), impl_->grad_fn->name()));
+  if (on && !is_floating_point(impl_->dtype))
+    throw DtypeError(fmt::format(
+        "requires_grad_: an {} tensor of shape {} cannot require grad; only float32 and "
+        "float64 tensors have gradients",
+        name(impl_->dtype), shape().str()));
   impl_->requires_grad = on;
   return *this;
 }
@@ -213,11 +241,15 @@ Tensor Tensor::permute(const Axes& o) const { return tg::permute(*this, o); }
 Tensor Tensor::expand(const Shape& s) const { return tg::expand(*this, s); }
 
 namespace {
-// Prints nested brackets, eliding the middle of long axes like NumPy.
-void print_values(std::string& out, const std::vector<double>& v, const Shape& s, int axis,
+// Prints nested brackets, eliding the middle of long axes like NumPy; integers in full.
+template <class V>
+void print_values(std::string& out, const std::vector<V>& v, const Shape& s, int axis,
                   int64_t offset) {
   if (axis == s.rank()) {
-    out += fmt::format("{:.6g}", v[static_cast<size_t>(offset)]);
+    if constexpr (std::is_integral_v<V>)
+      out += fmt::format("{}", v[static_cast<size_t>(offset)]);
+    else
+      out += fmt::format("{:.6g}", v[static_cast<size_t>(offset)]);
     return;
   }
   const int64_t n = s[axis], stride = s.strides()[static_cast<size_t>(axis)];
@@ -237,7 +269,10 @@ void print_values(std::string& out, const std::vector<double>& v, const Shape& s
 std::string Tensor::str() const {
   if (!defined()) return "tensor(undefined)";
   std::string out = "tensor(";
-  print_values(out, to_vector<double>(), shape(), 0, 0);
+  if (dtype() == kInt64)
+    print_values(out, to_vector<int64_t>(), shape(), 0, 0);
+  else
+    print_values(out, to_vector<double>(), shape(), 0, 0);
   out += fmt::format(", shape={}, {}", shape().str(), name(dtype()));
   if (impl_->grad_fn)
     out += fmt::format(", grad_fn={}", impl_->grad_fn->name());

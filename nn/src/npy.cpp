@@ -55,11 +55,24 @@ std::string header_value(const std::string& header, const std::string& key,
   return header.substr(i, close - i + 1);
 }
 
+/// numpy's little-endian type string of each dtype.
+const char* descr_of(Dtype d) {
+  switch (d) {
+    case Dtype::Float32:
+      return "<f4";
+    case Dtype::Float64:
+      return "<f8";
+    case Dtype::Int64:
+      return "<i8";
+  }
+  return "<f4";
+}
+
 }  // namespace
 
 std::string encode(const Tensor& t) {
   std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
-                                   t.dtype() == kFloat32 ? "<f4" : "<f8", shape_literal(t.shape()));
+                                   descr_of(t.dtype()), shape_literal(t.shape()));
   const std::size_t unpadded = kMagicLen + 2 + 2 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header.push_back('\n');
@@ -103,9 +116,11 @@ Tensor decode(const unsigned char* data, std::size_t size, const std::string& wh
     dtype = kFloat32;
   else if (descr == "'<f8'")
     dtype = kFloat64;
+  else if (descr == "'<i8'")
+    dtype = kInt64;
   else
     throw IoError(
-        fmt::format("{}: dtype {} is not supported (expected '<f4' or '<f8')", what, descr));
+        fmt::format("{}: dtype {} is not supported (expected '<f4', '<f8' or '<i8')", what, descr));
   if (header_value(header, "fortran_order", what) != "False")
     throw IoError(fmt::format("{}: only C-order arrays are supported; header: {}", what,
                               header.substr(0, 200)));

@@ -310,4 +310,40 @@ TEST(RandomEdges, BadInput) {
   EXPECT_EQ(g.offset(), 0u);  // a rejected draw reserves no counters
 }
 
+TEST(RandomEdges, AFailedDrawLeavesTheGeneratorAsItWas) {
+  // A draw that fails for any reason (its tensor cannot be allocated, a bad shape, a bad
+  // argument) reserves no counters: a failed draw then a good one gives the numbers of
+  // the good one alone.
+  constexpr int64_t kHuge = int64_t{1} << 40;  // 4 TiB of float32: a tg::MemoryError
+  const std::vector<std::pair<std::string, std::function<void(tg::Generator&)>>> failures = {
+      {"rand, too large", [](tg::Generator& g) { tg::rand({kHuge}, g); }},
+      {"randn, too large",
+       [](tg::Generator& g) {
+         tg::randn({kHuge, 2}, g, tg::kFloat64);
+       }},
+      {"randint, too large", [](tg::Generator& g) { tg::randint(0, 9, {kHuge}, g); }},
+      {"bernoulli, too large", [](tg::Generator& g) { tg::bernoulli({kHuge}, 0.5, g); }},
+      {"rand, negative extent",
+       [](tg::Generator& g) {
+         tg::rand({2, -3}, g);
+       }},
+      {"randn, element count overflows",
+       [](tg::Generator& g) {
+         tg::randn({kHuge, kHuge, kHuge}, g);
+       }},
+      {"rand, empty interval", [](tg::Generator& g) { tg::rand({4}, g, tg::kFloat32, 2, 1); }},
+  };
+  for (const auto& [what, fail] : failures) {
+    tg::Generator clean(5), after_failure(5);
+    EXPECT_THROW(fail(after_failure), tg::Error) << what;
+    EXPECT_EQ(after_failure.offset(), 0u) << what;
+    EXPECT_EQ(tg::randn({8}, after_failure, tg::kFloat64).to_vector<double>(),
+              tg::randn({8}, clean, tg::kFloat64).to_vector<double>())
+        << what;
+    EXPECT_EQ(tg::rand({8}, after_failure).to_vector<double>(),
+              tg::rand({8}, clean).to_vector<double>())
+        << what;
+  }
+}
+
 }  // namespace

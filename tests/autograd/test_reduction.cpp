@@ -279,6 +279,28 @@ TEST(ReductionNumerics, LogsumexpOfAllMinusInfinityIsMinusInfinity) {
   EXPECT_NEAR(v[1], std::log(1 + std::exp(1.0)), 1e-15);
 }
 
+TEST(ReductionNumerics, LogsumexpBesidePlusInfinityGivesTheFiniteValuesAZeroGradient) {
+  // lse = +inf, so ∂lse/∂xⱼ = exp(xⱼ − lse) = 0 for every finite xⱼ (PyTorch's value), and
+  // NaN (inf − inf) at the infinity. Large finite values (exp(100) overflows float32) once
+  // made the finite gradient 0·∞ = NaN: the stable shift skipped the infinity only by
+  // dropping to 0.
+  const double inf = std::numeric_limits<double>::infinity();
+  for (tg::Dtype d : {tg::kFloat32, tg::kFloat64})
+    for (double big : {1.0, 100.0, 1e30}) {
+      tg::Tensor x = tg::from_vector(std::vector<double>{big, inf, -3}, {3}, d).requires_grad_();
+      tg::Tensor y = tg::logsumexp(x);
+      EXPECT_EQ(y.item<double>(), inf);
+      const std::vector<double> g = tg::grad({y}, {x})[0].to_vector<double>();
+      EXPECT_EQ(g[0], 0.0) << big;
+      EXPECT_TRUE(std::isnan(g[1])) << big;
+      EXPECT_EQ(g[2], 0.0) << big;
+      // softmax shares the shift: the finite values get exactly 0.
+      const std::vector<double> p = tg::softmax(x.detach()).to_vector<double>();
+      EXPECT_EQ(p[0], 0.0) << big;
+      EXPECT_EQ(p[2], 0.0) << big;
+    }
+}
+
 TEST(ReductionNumerics, NormGradientAtZeroIsZeroAndFiniteInDoubleBackward) {
   // Row 0 is all zeros (documented subgradient 0), row 1 is [3, 4].
   tg::Tensor x = leaf({0, 0, 3, 4}, {2, 2});

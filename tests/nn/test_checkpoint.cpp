@@ -59,6 +59,18 @@ TEST(Checkpoint, LoadConvertsDtype) {
   EXPECT_TRUE(tgtest::values_near(b.parameters()[0], a.parameters()[0].to_vector<double>(), 1e-7));
 }
 
+TEST(Checkpoint, Int64TensorsRoundTripExactly) {
+  // '<i8' members (Note [Int64 tensors] in dtype.hpp): indices beyond 2^53 stay exact.
+  tgtest::TempDir dir;
+  const std::vector<int64_t> values = {0, -1, (int64_t{1} << 62) + 1, 7};
+  tg::nn::write_npz(dir.file("i.npz"), {{"picks", tg::from_vector(values, {2, 2})}});
+  const auto read = tg::nn::read_npz(dir.file("i.npz"));
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].second.dtype(), tg::kInt64);
+  EXPECT_EQ(read[0].second.shape(), tg::Shape({2, 2}));
+  EXPECT_EQ(read[0].second.to_vector<int64_t>(), values);
+}
+
 TEST(Checkpoint, OptimizerRoundTripResumesIdentically) {
   tgtest::TempDir dir;
   auto grads = [](std::vector<tg::Tensor>& ps, int t) {
@@ -210,13 +222,15 @@ TEST(Checkpoint, NumpyReadsOurFiles) {
   tg::nn::write_npz(dir.file("m.npz"),
                     {{"0.weight", tg::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3})},
                      {"scalar", tg::scalar_tensor(2.5, tg::kFloat64)},
-                     {"v", tg::from_vector(std::vector<double>{-1, 0.5}, {2})}});
+                     {"v", tg::from_vector(std::vector<double>{-1, 0.5}, {2})},
+                     {"i", tg::from_vector(std::vector<int64_t>{-3, int64_t{1} << 60}, {2})}});
   const std::string cmd = std::string(kPython) + " -c \"import numpy as np; d = np.load('" +
                           dir.file("m.npz") +
                           "'); w = d['0.weight']; "
                           "assert w.dtype == np.float32 and w.shape == (2, 3) and w[1, 2] == 6; "
                           "assert d['scalar'].shape == () and d['scalar'] == 2.5; "
-                          "assert list(d['v']) == [-1, 0.5] and d['v'].dtype == np.float64\"";
+                          "assert list(d['v']) == [-1, 0.5] and d['v'].dtype == np.float64; "
+                          "assert d['i'].dtype == np.int64 and list(d['i']) == [-3, 2**60]\"";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
 }
 
@@ -228,13 +242,15 @@ TEST(Checkpoint, WeReadNumpyFilesPlainAndCompressed) {
       " -c \"import numpy as np; a = np.arange(6, dtype=np.float32).reshape(2, 3); "
       "np.savez('" +
       dir.file("plain.npz") +
-      "', a=a, b=np.float64(7)); "
+      "', a=a, b=np.float64(7), c=np.array([5, -2**62])); "
       "np.savez_compressed('" +
-      dir.file("zipped.npz") + "', a=a, b=np.float64(7))\"";
+      dir.file("zipped.npz") + "', a=a, b=np.float64(7), c=np.array([5, -2**62]))\"";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   for (const char* name : {"plain.npz", "zipped.npz"}) {
     const auto t = tg::nn::read_npz(dir.file(name));
-    ASSERT_EQ(t.size(), 2u) << name;
+    ASSERT_EQ(t.size(), 3u) << name;
+    EXPECT_EQ(t[2].second.dtype(), tg::kInt64);
+    EXPECT_EQ(t[2].second.to_vector<int64_t>(), (std::vector<int64_t>{5, -(int64_t{1} << 62)}));
     EXPECT_EQ(t[0].first, "a");
     EXPECT_EQ(t[0].second.shape(), tg::Shape({2, 3}));
     EXPECT_EQ(t[0].second.to_vector<float>(), (std::vector<float>{0, 1, 2, 3, 4, 5}));

@@ -36,6 +36,11 @@ void reduce(Reduce op, const T* x, T* y, int64_t outer, int64_t r, int64_t inner
   TG_DISPATCH(reduce(op, x, y, outer, r, inner));
 }
 template <class T>
+void arg_extremum(bool is_max, const T* x, int64_t* index, int64_t outer, int64_t r,
+                  int64_t inner) {
+  TG_DISPATCH(arg_extremum(is_max, x, index, outer, r, inner));
+}
+template <class T>
 bool has_non_finite(const T* x, int64_t n) {
   TG_DISPATCH(has_non_finite(x, n));
 }
@@ -110,6 +115,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
                           const Shape&);                                                           \
   template void where<T>(const T*, const T*, const T*, T*, int64_t);                               \
   template void reduce<T>(Reduce, const T*, T*, int64_t, int64_t, int64_t);                        \
+  template void arg_extremum<T>(bool, const T*, int64_t*, int64_t, int64_t, int64_t);              \
   template bool has_non_finite<T>(const T*, int64_t);                                              \
   template void broadcast_to<T>(const T*, const Shape&, T*, const Shape&);                         \
   template void permute<T>(const T*, const Shape&, const Shape&, T*);                              \
@@ -123,6 +129,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
   template void index_add<T>(const T*, T*, int64_t, int64_t, int64_t, const int64_t*, int64_t);    \
   template void gather<T>(const T*, T*, const int64_t*, int64_t);                                  \
   template void scatter_add<T>(const T*, T*, const int64_t*, int64_t);                             \
+  template void cast<T, int64_t>(const T*, int64_t*, int64_t);                                     \
   template void cast<T, float>(const T*, float*, int64_t);                                         \
   template void cast<T, double>(const T*, double*, int64_t);                                       \
   template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,     \
@@ -130,5 +137,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)
 #undef TG_INSTANTIATE
+// What int64 tensors need (Note [Int64 tensors] in dtype.hpp): fills, copies and casts.
+template void fill<int64_t>(int64_t*, int64_t, int64_t);
+template void copy<int64_t>(const int64_t*, int64_t*, int64_t);
+template void cast<int64_t, float>(const int64_t*, float*, int64_t);
+template void cast<int64_t, double>(const int64_t*, double*, int64_t);
+template void cast<int64_t, int64_t>(const int64_t*, int64_t*, int64_t);
 
 }  // namespace tg::kernels

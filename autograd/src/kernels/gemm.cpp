@@ -19,8 +19,11 @@
 #include <memory>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "../allocation.hpp"
 #include "kernels.hpp"
+#include "tapegrad/autograd/error.hpp"
 
 #ifdef TAPEGRAD_USE_OPENBLAS
 #include <cblas.h>
@@ -49,11 +52,18 @@ struct ScalableDeleter {
   void operator()(void* p) const { scalable_aligned_free(p); }
 };
 
+/// `count` values for packing one operand of an [m, k] @ [k, n] product; a MemoryError
+/// names the product.
 template <class T>
-std::unique_ptr<T[], ScalableDeleter> alloc_packed(int64_t n) {
-  const size_t bytes = (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
-  void* p = tg::detail::allocate_aligned(bytes == 0 ? 64 : bytes, 64, "matmul packing buffer");
-  return std::unique_ptr<T[], ScalableDeleter>(static_cast<T*>(p));
+std::unique_ptr<T[], ScalableDeleter> alloc_packed(int64_t count, int64_t m, int64_t n, int64_t k) {
+  const size_t bytes = (static_cast<size_t>(count) * sizeof(T) + 63) / 64 * 64;
+  try {
+    void* p = tg::detail::allocate_aligned(bytes == 0 ? 64 : bytes, 64, "its packing buffer");
+    return std::unique_ptr<T[], ScalableDeleter>(static_cast<T*>(p));
+  } catch (const MemoryError& e) {
+    throw MemoryError(fmt::format("matmul: a {} [{}, {}] @ [{}, {}] product: {}",
+                                  name(dtype_of<T>()), m, k, k, n, e.what()));
+  }
 }
 
 /// Packs a panel of W lines (rows of op(A), or columns of op(B)) [q0, q0 + W) × depth
@@ -165,8 +175,8 @@ void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T 
   const bool serial = m * n * k <= kSerialMacs;
   const int64_t m_panels = (m + MR - 1) / MR;
   const int64_t nc_max = std::min(n, B::NC), kc_max = std::min(k, B::KC);
-  auto apack = alloc_packed<T>(m_panels * MR * kc_max);
-  auto bpack = alloc_packed<T>((nc_max + NR - 1) / NR * NR * kc_max);
+  auto apack = alloc_packed<T>(m_panels * MR * kc_max, m, n, k);
+  auto bpack = alloc_packed<T>((nc_max + NR - 1) / NR * NR * kc_max, m, n, k);
   auto run = [serial](int64_t count, auto&& body) {
     if (serial || count == 1) {
       for (int64_t i = 0; i < count; ++i) body(i);
@@ -257,7 +267,7 @@ void small_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
   constexpr int64_t W = detail::kWidth<T>;
   constexpr int MB = 6;
   const int64_t np = (n + W - 1) / W * W;
-  auto bp = alloc_packed<T>(k * np);
+  auto bp = alloc_packed<T>(k * np, m, n, k);
   for (int64_t p = 0; p < k; ++p)
     for (int64_t j = 0; j < np; ++j)
       bp[p * np + j] = j >= n ? T(0) : trans_b ? b[j * ldb + p] : b[p * ldb + j];

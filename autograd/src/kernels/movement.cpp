@@ -160,18 +160,24 @@ void scatter_add(const T* x, T* y, const int64_t* offsets, int64_t n) {
   template void permute<T>(const T*, const Shape&, const Shape&, T*);                              \
   template void slice<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);      \
   template void slice_add<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);  \
-  template void fill<T>(T*, int64_t, T);                                                           \
-  template void copy<T>(const T*, T*, int64_t);                                                    \
   template void arange<T>(T*, int64_t, double, double);                                            \
   template void fill_diagonal<T>(T*, int64_t, T);                                                  \
   template void index_select<T>(const T*, T*, int64_t, int64_t, int64_t, const int64_t*, int64_t); \
   template void index_add<T>(const T*, T*, int64_t, int64_t, int64_t, const int64_t*, int64_t);    \
   template void gather<T>(const T*, T*, const int64_t*, int64_t);                                  \
   template void scatter_add<T>(const T*, T*, const int64_t*, int64_t);                             \
-  template void cast<T, float>(const T*, float*, int64_t);                                         \
-  template void cast<T, double>(const T*, double*, int64_t);
+  TG_INSTANTIATE_COPIES(T)
+// What int64 tensors need (Note [Int64 tensors] in dtype.hpp): fills, copies and casts.
+#define TG_INSTANTIATE_COPIES(T)                             \
+  template void fill<T>(T*, int64_t, T);                     \
+  template void copy<T>(const T*, T*, int64_t);              \
+  template void cast<T, float>(const T*, float*, int64_t);   \
+  template void cast<T, double>(const T*, double*, int64_t); \
+  template void cast<T, int64_t>(const T*, int64_t*, int64_t);
 TG_INSTANTIATE(float)
 TG_INSTANTIATE(double)
+TG_INSTANTIATE_COPIES(int64_t)
 #undef TG_INSTANTIATE
+#undef TG_INSTANTIATE_COPIES
 
 }  // namespace tg::kernels::TG_KERNEL_ISA

@@ -194,6 +194,24 @@ bool has_non_finite(const T* x, int64_t n) {
   return false;
 }
 
+template <class T>
+void arg_extremum(bool is_max, const T* x, int64_t* index, int64_t outer, int64_t r,
+                  int64_t inner) {
+  detail::parallel_range(outer * inner, detail::kGrainCheap, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) {
+      const T* xs = x + (i / inner) * r * inner + i % inner;
+      int64_t best = 0;
+      for (int64_t k = 1; k < r && !std::isnan(xs[best * inner]); ++k) {
+        const T v = xs[k * inner], m = xs[best * inner];
+        if (std::isnan(v) || (is_max ? v > m : v < m)) best = k;
+      }
+      index[i] = best;
+    }
+  });
+}
+
+template void arg_extremum<float>(bool, const float*, int64_t*, int64_t, int64_t, int64_t);
+template void arg_extremum<double>(bool, const double*, int64_t*, int64_t, int64_t, int64_t);
 template bool has_non_finite<float>(const float*, int64_t);
 template bool has_non_finite<double>(const double*, int64_t);
 template void reduce<float>(Reduce, const float*, float*, int64_t, int64_t, int64_t);

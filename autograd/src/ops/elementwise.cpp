@@ -15,16 +15,16 @@ using kernels::Binary;
 using kernels::Unary;
 using kernels::UnaryParams;
 
-Tensor unary_values(const Tensor& x, Unary op, UnaryParams p = {}) {
-  Tensor y = empty(x.shape(), x.dtype());
+Tensor unary_values(std::string_view name, const Tensor& x, Unary op, UnaryParams p = {}) {
+  Tensor y = detail::empty_for(name, x.shape(), x.dtype());
   visit_dtype(x.dtype(),
               [&]<class T>() { kernels::unary<T>(op, x.data<T>(), y.data<T>(), x.numel(), p); });
   return y;
 }
 
 Tensor binary_values(const char* op, Binary k, const Tensor& a, const Tensor& b) {
-  detail::check_defined(op, a);
-  detail::check_defined(op, b);
+  detail::check_float(op, a);
+  detail::check_float(op, b);
   detail::check_same_dtype(op, a, b);
   const Shape so = broadcast_shapes(a.shape(), b.shape(), op);
   Tensor out = detail::empty_for(op, so, a.dtype());
@@ -109,8 +109,8 @@ Tensor blend_tangents(const ForwardContext& c, const Tensor& wa) {
 template <class Rule, class Forward>
 Tensor unary_op(std::string_view name, const Tensor& x, Unary k, UnaryParams p, bool save_x,
                 bool save_y, Rule rule, const Forward& forward) {
-  detail::check_defined(name.data(), x);
-  Tensor y = unary_values(x, k, p);
+  detail::check_float(name.data(), x);
+  Tensor y = unary_values(name, x, k, p);
   Tensor saved[2];  // the rule's saved(0), saved(1): x first when both are kept
   size_t count = 0;
   if (save_x) saved[count++] = x;
@@ -379,11 +379,14 @@ Tensor abs(const Tensor& x) {
 }
 // sign is piecewise constant: not recorded, so nothing flows through it.
 Tensor sign(const Tensor& x) {
-  detail::check_defined("sign", x);
-  return unary_values(x, Unary::Sign);
+  detail::check_float("sign", x);
+  return unary_values("sign", x, Unary::Sign);
 }
 // ∂x²/∂x = 2x
-Tensor square(const Tensor& x) { return pow(x, 2.0); }
+Tensor square(const Tensor& x) {
+  detail::check_float("square", x);
+  return pow(x, 2.0);
+}
 // ∂sin x/∂x = cos x
 Tensor sin(const Tensor& x) {
   return unary_op(
@@ -554,7 +557,7 @@ Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
 // The scalar side of a comparison, in the tensor side's dtype.
 static Tensor scalar_like(const char* op, double s, const Tensor& a) {
-  detail::check_defined(op, a);
+  detail::check_float(op, a);
   return scalar_tensor(s, a.dtype());
 }
 Tensor eq(const Tensor& a, double s) { return eq(a, scalar_like("eq", s, a)); }
@@ -584,9 +587,9 @@ Tensor operator>=(double s, const Tensor& a) { return ge(s, a); }
 
 // ∂where(c, a, b)/∂a = [c], ∂/∂b = [¬c]
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  detail::check_defined("where", cond);
-  detail::check_defined("where", a);
-  detail::check_defined("where", b);
+  detail::check_float("where", cond);
+  detail::check_float("where", a);
+  detail::check_float("where", b);
   detail::check_same_dtype("where", a, b);
   detail::check_same_dtype("where", cond, a);
   const Shape so =
@@ -615,8 +618,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 bool has_non_finite(const Tensor& t) {
-  return visit_dtype(t.dtype(),
-                     [&]<class T>() { return kernels::has_non_finite<T>(t.data<T>(), t.numel()); });
+  return visit_any_dtype(t.dtype(), [&]<class T>() {
+    if constexpr (std::is_integral_v<T>)
+      return false;  // integers are always finite
+    else
+      return kernels::has_non_finite<T>(t.data<T>(), t.numel());
+  });
 }
 
 }  // namespace tg

@@ -10,26 +10,27 @@
 
 namespace tg {
 
-namespace {
-/// A tensor of `shape` filled with `value`; errors name `op`.
-Tensor filled(std::string_view op, const Shape& shape, double value, Dtype dtype) {
-  Tensor t = detail::empty_for(op, shape, dtype);
-  visit_dtype(dtype, [&]<class T>() { kernels::fill<T>(t.data<T>(), t.numel(), T(value)); });
+Tensor detail::full_for(std::string_view op, const Shape& shape, double value, Dtype dtype) {
+  Tensor t = empty_for(op, shape, dtype);
+  visit_any_dtype(
+      dtype, [&]<class T>() { kernels::fill<T>(t.data<T>(), t.numel(), value_as<T>(op, value)); });
   return t;
 }
-}  // namespace
 
 Tensor full(const Shape& shape, double value, Dtype dtype) {
-  return filled("full", shape, value, dtype);
+  return detail::full_for("full", shape, value, dtype);
 }
-Tensor zeros(const Shape& shape, Dtype dtype) { return filled("zeros", shape, 0.0, dtype); }
-Tensor ones(const Shape& shape, Dtype dtype) { return filled("ones", shape, 1.0, dtype); }
+Tensor zeros(const Shape& shape, Dtype dtype) {
+  return detail::full_for("zeros", shape, 0.0, dtype);
+}
+Tensor ones(const Shape& shape, Dtype dtype) { return detail::full_for("ones", shape, 1.0, dtype); }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, t.dtype()); }
 Tensor scalar_tensor(double value, Dtype dtype) { return full(Shape{}, value, dtype); }
 
 Tensor arange(double start, double stop, double step, Dtype dtype) {
+  detail::check_float_dtype("arange", dtype);
   if (step == 0) throw ValueError("arange: step must be non-zero");
   if (!std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
     throw ValueError(
@@ -42,6 +43,7 @@ Tensor arange(double start, double stop, double step, Dtype dtype) {
 Tensor arange(int64_t n, Dtype dtype) { return arange(0, static_cast<double>(n), 1, dtype); }
 
 Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
+  detail::check_float_dtype("linspace", dtype);
   if (steps < 0) throw ValueError(fmt::format("linspace: steps must be >= 0, got {}", steps));
   Tensor t = detail::empty_for("linspace", {steps}, dtype);
   const double h = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
@@ -53,8 +55,9 @@ Tensor linspace(double start, double end, int64_t steps, Dtype dtype) {
 }
 
 Tensor eye(int64_t n, Dtype dtype) {
+  detail::check_float_dtype("eye", dtype);
   if (n < 0) throw ValueError(fmt::format("eye: n must be >= 0, got {}", n));
-  Tensor t = filled("eye", {n, n}, 0.0, dtype);
+  Tensor t = detail::full_for("eye", {n, n}, 0.0, dtype);
   visit_dtype(dtype, [&]<class T>() { kernels::fill_diagonal<T>(t.data<T>(), n, T(1)); });
   return t;
 }
@@ -65,9 +68,11 @@ Tensor from_values(const std::vector<V>& values, const Shape& shape, Dtype dtype
   if (shape.numel() != static_cast<int64_t>(values.size()))
     throw ShapeError(fmt::format("from_vector: {} values cannot fill shape {} ({} elements)",
                                  values.size(), shape.str(), shape.numel()));
-  Tensor t = empty(shape, dtype);
-  visit_dtype(dtype,
-              [&]<class T>() { kernels::cast<V, T>(values.data(), t.data<T>(), t.numel()); });
+  if (dtype == kInt64 && !std::is_integral_v<V>)
+    for (V v : values) detail::value_as<int64_t>("from_vector", v);
+  Tensor t = detail::empty_for("from_vector", shape, dtype);
+  visit_any_dtype(dtype,
+                  [&]<class T>() { kernels::cast<V, T>(values.data(), t.data<T>(), t.numel()); });
   return t;
 }
 }  // namespace
@@ -76,6 +81,9 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape, Dtype d
   return from_values(values, shape, dtype);
 }
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
+  return from_values(values, shape, dtype);
+}
+Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape, Dtype dtype) {
   return from_values(values, shape, dtype);
 }
 

@@ -129,8 +129,8 @@ namespace detail {
 // Batch axes broadcast by the forward are summed back by the engine, except for the
 // common "batch of rows times one matrix" case, where the batch folds into the GEMM's rows.
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
-  check_defined("matmul", a);
-  check_defined("matmul", b);
+  check_float("matmul", a);
+  check_float("matmul", b);
   check_same_dtype("matmul", a, b);
   if (a.dim() < 2 || b.dim() < 2 || a.dim() > 3 || b.dim() > 3)
     throw ShapeError(
@@ -161,8 +161,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
 // matmul(a, b) with NumPy rules for vectors (promoted to matrices, then squeezed) and
 // batches; its derivative is the transpose-flag matmul above. Composite.
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  detail::check_defined("matmul", a);
-  detail::check_defined("matmul", b);
+  detail::check_float("matmul", a);
+  detail::check_float("matmul", b);
   // Checked here, before vectors are promoted to matrices, so the message shows the
   // shapes the caller passed.
   if (a.dim() < 1 || b.dim() < 1 || a.dim() > 3 || b.dim() > 3)
@@ -182,8 +182,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 // onto it (β = 1), and the rule is again matmuls with transpose flags and a sum, so it
 // is differentiable to any order.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  detail::check_defined("linear", x);
-  detail::check_defined("linear", w);
+  detail::check_float("linear", x);
+  detail::check_float("linear", w);
   detail::check_same_dtype("linear", x, w);
   if (b.defined()) detail::check_same_dtype("linear", x, b);
   const int64_t in = w.dim() == 2 ? w.shape()[1] : -1, out = w.dim() == 2 ? w.shape()[0] : -1;
@@ -239,8 +239,8 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
 
 // outer(a, b)ᵢⱼ = aᵢbⱼ, so ∂L/∂a = G·b and ∂L/∂b = Gᵀ·a. Composite (a broadcast product).
 Tensor outer(const Tensor& a, const Tensor& b) {
-  detail::check_defined("outer", a);
-  detail::check_defined("outer", b);
+  detail::check_float("outer", a);
+  detail::check_float("outer", b);
   detail::check_same_dtype("outer", a, b);
   if (a.dim() != 1 || b.dim() != 1)
     throw ShapeError(fmt::format("outer: expected two vectors, got shapes {} and {}",
@@ -250,8 +250,8 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 
 // dot(a, b) = Σᵢ aᵢbᵢ, so ∂/∂a = b and ∂/∂b = a. Composite.
 Tensor dot(const Tensor& a, const Tensor& b) {
-  detail::check_defined("dot", a);
-  detail::check_defined("dot", b);
+  detail::check_float("dot", a);
+  detail::check_float("dot", b);
   detail::check_same_dtype("dot", a, b);
   if (a.dim() != 1 || b.dim() != 1 || a.numel() != b.numel())
     throw ShapeError(

@@ -21,8 +21,8 @@ Tensor reduce(const Tensor& per_element, Reduction r) {
 }
 
 void check_same_shape(const char* op, const Tensor& a, const Tensor& b) {
-  detail::check_defined(op, a);
-  detail::check_defined(op, b);
+  detail::check_float(op, a);
+  detail::check_float(op, b);
   if (a.shape() != b.shape())
     throw ShapeError(
         fmt::format("{}: input has shape {} but target has shape {}; they must "

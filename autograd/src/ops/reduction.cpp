@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include "../kernels/kernels.hpp"
 #include "op_helpers.hpp"
@@ -71,10 +72,12 @@ void check_nonempty_reduction(kernels::Reduce op, const Tensor& x, const std::ve
         fmt::format("{}: cannot reduce over a zero-size axis of shape {}", name, x.shape().str()));
 }
 
-/// Values of reducing x over `axes` (keepdim layout), one axis at a time.
+/// Values of reducing x over `axes`, one axis at a time; the last step writes straight
+/// into a tensor of the result's shape (no reshape, so every allocation names `name`).
 Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>& axes,
-                     const char* name) {
+                     bool keepdim, const char* name) {
   check_nonempty_reduction(op, x, axes, name);
+  const Shape out_shape = reduced_shape(x.shape(), axes, keepdim);
   Tensor cur = x;
   Shape shape = x.shape();
   for (auto it = axes.rbegin(); it != axes.rend(); ++it) {
@@ -84,14 +87,15 @@ Tensor reduce_values(kernels::Reduce op, const Tensor& x, const std::vector<int>
     for (int i = a + 1; i < shape.rank(); ++i) inner *= shape[i];
     const int64_t r = shape[a];
     shape[a] = 1;
-    Tensor next = empty(shape, x.dtype());
+    Tensor next =
+        detail::empty_for(name, std::next(it) == axes.rend() ? out_shape : shape, x.dtype());
     visit_dtype(x.dtype(), [&]<class T>() {
       kernels::reduce<T>(op, cur.data<T>(), next.data<T>(), outer, r, inner);
     });
     cur = next;
   }
   if (axes.empty()) {  // a rank-0 input: the reduction is a copy
-    cur = empty(shape, x.dtype());
+    cur = detail::empty_for(name, shape, x.dtype());
     std::memcpy(cur.impl()->data(), x.impl()->data(), x.nbytes());
   }
   return cur;
@@ -139,22 +143,25 @@ Tensor reduce_tangent(const Tensor& t, const std::vector<int>& ax, const Tensor&
   return reshape(r, tangent_shape(t.size(0), out.shape()));
 }
 
-/// The max over `axes` (keepdim), detached, with non-finite maxima replaced by 0: the
-/// constant shift that keeps exp from overflowing in logsumexp and softmax. Being a
-/// constant it drops out of every derivative, so the results stay exact to any order.
+/// The max over `axes` (keepdim) of the finite values, detached, and 0 where there are
+/// none: the constant shift that keeps exp from overflowing in logsumexp and softmax.
+/// Being a constant it drops out of every derivative, so the results stay exact to any
+/// order. Skipping infinities keeps every finite value's exp(x − m) ≤ 1 beside a +inf, so
+/// its gradient is the true 0 (times an infinite sum's 1/∞), not 0·∞ = NaN.
 Tensor stable_shift(const Tensor& x, const Axes& axes) {
   NoGradGuard no_grad;
-  Tensor m = max(x.detach(), axes, true);
-  return where(ne(m, m) + eq(abs(m), full_like(m, INFINITY)), zeros_like(m), m);
+  const Tensor v = x.detach();
+  Tensor m = max(where(lt(abs(v), INFINITY), v, full_like(v, -INFINITY)), axes, true);
+  return where(eq(m, -INFINITY), zeros_like(m), m);
 }
 
 /// Shared body of max and min: ∂max/∂xᵢ = [xᵢ = max] / #ties.
 Tensor extremum(const char* name, kernels::Reduce op, const Tensor& x, const Axes& axes,
                 bool keepdim) {
-  detail::check_defined(name, x);
+  detail::check_float(name, x);
   const auto ax = detail::reduction_axes(axes, x.dim(), name);
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
-  Tensor y = reshape(reduce_values(op, x, ax, name), reduced_shape(x.shape(), ax, keepdim));
+  Tensor y = reduce_values(op, x, ax, keepdim, name);
   auto share = [keep, ax](const Tensor& x, const Tensor& y) {  // [xᵢ = max] / #ties
     Tensor hit = eq(x, reshape(y.detach(), keep));
     return hit / sum(hit, Axes(ax.begin(), ax.end()), true);
@@ -171,15 +178,66 @@ Tensor extremum(const char* name, kernels::Reduce op, const Tensor& x, const Axe
       }));
 }
 
+/// Shared body of argmax and argmin along one axis (any axis of a rank-0 x: index 0).
+Tensor arg_extremum(const char* name, bool is_max, const Tensor& x, int64_t axis, bool keepdim) {
+  detail::check_float(name, x);
+  const auto ax = detail::reduction_axes(Axes{axis}, x.dim(), name);
+  check_nonempty_reduction(kernels::Reduce::Max, x, ax, name);
+  Tensor index = detail::empty_for(name, reduced_shape(x.shape(), ax, keepdim), kInt64);
+  if (ax.empty()) {
+    index.data<int64_t>()[0] = 0;
+    return index;
+  }
+  const int a = ax[0];
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < a; ++i) outer *= x.shape()[i];
+  for (int i = a + 1; i < x.dim(); ++i) inner *= x.shape()[i];
+  visit_dtype(x.dtype(), [&]<class T>() {
+    kernels::arg_extremum<T>(is_max, x.data<T>(), index.data<int64_t>(), outer, x.shape()[a],
+                             inner);
+  });
+  return index;
+}
+
+/// Over all values: along the one axis of x's values viewed flat.
+Tensor arg_extremum_flat(const char* name, bool is_max, const Tensor& x) {
+  detail::check_float(name, x);
+  return arg_extremum(name, is_max, x.alias(Shape{x.numel()}), 0, false);
+}
+
+/// Shared body of max_with_indices and min_with_indices.
+ValuesIndices with_indices(const char* name, bool is_max, const Tensor& x, int64_t axis,
+                           bool keepdim) {
+  Tensor index = arg_extremum(name, is_max, x, axis, true);
+  if (x.dim() == 0) return {reshape(x, {}), index};
+  Tensor values = gather(x, axis, index);
+  if (keepdim) return {values, index};
+  return {squeeze(values, axis), squeeze(index, axis)};
+}
+
 }  // namespace
+
+Tensor argmax(const Tensor& x) { return arg_extremum_flat("argmax", true, x); }
+Tensor argmax(const Tensor& x, int64_t axis, bool keepdim) {
+  return arg_extremum("argmax", true, x, axis, keepdim);
+}
+Tensor argmin(const Tensor& x) { return arg_extremum_flat("argmin", false, x); }
+Tensor argmin(const Tensor& x, int64_t axis, bool keepdim) {
+  return arg_extremum("argmin", false, x, axis, keepdim);
+}
+ValuesIndices max_with_indices(const Tensor& x, int64_t axis, bool keepdim) {
+  return with_indices("max_with_indices", true, x, axis, keepdim);
+}
+ValuesIndices min_with_indices(const Tensor& x, int64_t axis, bool keepdim) {
+  return with_indices("min_with_indices", false, x, axis, keepdim);
+}
 
 // ∂(Σᵢ xᵢ)/∂xⱼ = 1: the gradient is broadcast back over the summed axes.
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
-  detail::check_defined("sum", x);
+  detail::check_float("sum", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "sum");
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
-  Tensor y = reshape(reduce_values(kernels::Reduce::Sum, x, ax, "sum"),
-                     reduced_shape(x.shape(), ax, keepdim));
+  Tensor y = reduce_values(kernels::Reduce::Sum, x, ax, keepdim, "sum");
   const Shape xs = x.shape();
   return record(
       "sum", {x}, y, {},
@@ -198,7 +256,7 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdim) {
 
 // mean = Σᵢ xᵢ / n, so ∂mean/∂xⱼ = 1/n (composite: sum, then a scalar division).
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
-  detail::check_defined("mean", x);
+  detail::check_float("mean", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "mean");
   return sum(x, axes, keepdim) / static_cast<double>(reduced_count(x.shape(), ax));
 }
@@ -206,7 +264,7 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
 // var = Σᵢ (xᵢ − x̄)² / (n − correction), so ∂var/∂xⱼ = 2(xⱼ − x̄)/(n − correction)
 // (the Σᵢ(xᵢ − x̄) term of ∂x̄ vanishes). Composite.
 Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
-  detail::check_defined("var", x);
+  detail::check_float("var", x);
   check_correction("var", correction);
   const auto ax = detail::reduction_axes(axes, x.dim(), "var");
   const int64_t n = reduced_count(x.shape(), ax);
@@ -219,7 +277,7 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 // values equal: the minimum-norm subgradient, as PyTorch gives; the composite √var would
 // give ∞·0 = NaN there).
 Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
-  detail::check_defined("std", x);
+  detail::check_float("std", x);
   check_correction("std", correction);  // errors name std, not the var it is built on
   const auto ax = detail::reduction_axes(axes, x.dim(), "std");
   const int64_t n = reduced_count(x.shape(), ax);
@@ -257,7 +315,7 @@ Tensor std(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 // lse = m + log Σᵢ exp(xᵢ − m) with m = max x held constant (stable: no exp overflows),
 // so ∂lse/∂xⱼ = exp(xⱼ − lse) = softmax(x)ⱼ. Composite.
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
-  detail::check_defined("logsumexp", x);
+  detail::check_float("logsumexp", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "logsumexp");
   check_nonempty_reduction(kernels::Reduce::Max, x, ax, "logsumexp");
   const Tensor m = stable_shift(x, axes);
@@ -267,7 +325,7 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
 
 // ∂‖x‖/∂x = x/‖x‖, and 0 where ‖x‖ = 0 (the minimum-norm subgradient).
 Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
-  detail::check_defined("norm", x);
+  detail::check_float("norm", x);
   const auto ax = detail::reduction_axes(axes, x.dim(), "norm");
   const Shape keep = detail::keepdim_shape(x.shape(), ax);
   Tensor y;
@@ -297,7 +355,7 @@ Tensor norm(const Tensor& x, const Axes& axes, bool keepdim) {
 
 // log_softmax(x)ⱼ = xⱼ − lse(x), so ∂/∂xₖ = [j = k] − softmax(x)ₖ. Composite.
 Tensor log_softmax(const Tensor& x, int64_t axis) {
-  detail::check_defined("log_softmax", x);
+  detail::check_float("log_softmax", x);
   normalize_axis(axis, x.dim(), "log_softmax");
   // (x − m) − log Σ exp(x − m): shifting first keeps the digits of the result (x − lse
   // with lse ≈ 1000 would lose ten of them).
@@ -308,7 +366,7 @@ Tensor log_softmax(const Tensor& x, int64_t axis) {
 // softmax(x)ⱼ = exp(xⱼ − m) / Σᵢ exp(xᵢ − m), so ∂softmaxⱼ/∂xₖ = softmaxⱼ([j = k] − softmaxₖ).
 // Composite.
 Tensor softmax(const Tensor& x, int64_t axis) {
-  detail::check_defined("softmax", x);
+  detail::check_float("softmax", x);
   normalize_axis(axis, x.dim(), "softmax");
   // exp(x − m) / Σ exp(x − m): exact to rounding, where exp(log_softmax) is not.
   const Tensor e = exp(x - stable_shift(x, {axis}));

@@ -33,7 +33,7 @@ Shape with_axis(Shape s, int axis, int64_t extent) {
 // slice's adjoint: scatter g into zeros of `full` at positions start, start+step, ...
 // Its own adjoint is slice, so the pair is differentiable to any order.
 Tensor slice_backward(const Tensor& g, const Shape& full, int axis, int64_t start, int64_t step) {
-  Tensor out = zeros(full, g.dtype());
+  Tensor out = detail::full_for("slice_backward", full, 0.0, g.dtype());
   const AxisView v(full, axis);
   const int64_t len = g.shape()[axis];
   visit_dtype(g.dtype(), [&]<class T>() {
@@ -51,7 +51,7 @@ Tensor slice_backward(const Tensor& g, const Shape& full, int axis, int64_t star
 
 // index_select's adjoint: out[index[i]] += g[i] along axis; its adjoint is index_select.
 Tensor index_add(const Tensor& g, const Shape& full, int axis, const std::vector<int64_t>& index) {
-  Tensor out = zeros(full, g.dtype());
+  Tensor out = detail::full_for("index_add", full, 0.0, g.dtype());
   const AxisView v(full, axis);
   const auto k = static_cast<int64_t>(index.size());
   visit_dtype(g.dtype(), [&]<class T>() {
@@ -146,7 +146,7 @@ Tensor unsqueeze(const Tensor& x, int64_t axis) {
 
 // expand: ∂/∂x = g, summed back to x's shape by the engine (Note [Central unbroadcast]).
 Tensor expand(const Tensor& x, const Shape& shape) {
-  detail::check_defined("expand", x);
+  detail::check_float("expand", x);
   Shape target = shape;
   const int lead = target.rank() - x.dim();
   if (lead < 0)
@@ -178,7 +178,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shap
 
 // permute: ∂/∂x = permute(g, inverse order)
 Tensor permute(const Tensor& x, const Axes& order) {
-  detail::check_defined("permute", x);
+  detail::check_float("permute", x);
   if (order.rank() != x.dim())
     throw ShapeError(fmt::format("permute: order {} has {} entries for a tensor of shape {}",
                                  order.str(), order.rank(), x.shape().str()));
@@ -193,7 +193,7 @@ Tensor permute(const Tensor& x, const Axes& order) {
     out.push_back(x.shape()[a]);
   }
   for (int i = 0; i < x.dim(); ++i) inverse[static_cast<int>(perm[i])] = i;
-  Tensor y = empty(out, x.dtype());
+  Tensor y = detail::empty_for("permute", out, x.dtype());
   visit_dtype(x.dtype(),
               [&]<class T>() { kernels::permute<T>(x.data<T>(), x.shape(), perm, y.data<T>()); });
   Shape tangent_order{0};
@@ -208,6 +208,7 @@ Tensor permute(const Tensor& x, const Axes& order) {
 
 // transpose = permute swapping a and b, so ∂/∂x = transpose(g, a, b). Composite.
 Tensor transpose(const Tensor& x, int64_t a, int64_t b) {
+  detail::check_float("transpose", x);
   const int ia = normalize_axis(a, x.dim(), "transpose");
   const int ib = normalize_axis(b, x.dim(), "transpose");
   Shape order;
@@ -218,7 +219,7 @@ Tensor transpose(const Tensor& x, int64_t a, int64_t b) {
 
 // slice: ∂/∂x = slice_backward(g) (zeros with g scattered at the sliced positions)
 Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t stop, int64_t step) {
-  detail::check_defined("slice", x);
+  detail::check_float("slice", x);
   const int a = normalize_axis(axis, x.dim(), "slice");
   if (step <= 0) throw ValueError(fmt::format("slice: step must be positive, got {}", step));
   const int64_t n = x.shape()[a];
@@ -226,7 +227,7 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t stop, int64_t
   start = clampi(start);
   stop = clampi(stop);
   const int64_t len = stop > start ? (stop - start + step - 1) / step : 0;
-  Tensor y = empty(with_axis(x.shape(), a, len), x.dtype());
+  Tensor y = detail::empty_for("slice", with_axis(x.shape(), a, len), x.dtype());
   const AxisView v(x.shape(), a);
   visit_dtype(x.dtype(), [&]<class T>() {
     kernels::slice<T>(x.data<T>(), y.data<T>(), v.outer, v.n, v.inner, start, step, len);
@@ -249,7 +250,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis) {
   const int a = normalize_axis(axis, first.dim(), "cat");
   int64_t total = 0;
   for (size_t i = 0; i < xs.size(); ++i) {
-    detail::check_defined("cat", xs[i]);
+    detail::check_float("cat", xs[i]);
     detail::check_same_dtype("cat", first, xs[i]);
     if (xs[i].dim() != first.dim() ||
         with_axis(xs[i].shape(), a, 0) != with_axis(first.shape(), a, 0))
@@ -279,7 +280,7 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t axis) {
   std::vector<Tensor> parts;
   parts.reserve(xs.size());
   for (const auto& x : xs) {
-    detail::check_defined("stack", x);
+    detail::check_float("stack", x);
     detail::check_same_dtype("stack", xs[0], x);
     if (x.shape() != xs[0].shape())
       throw ShapeError(fmt::format("stack: shapes {} and {} differ; all must be equal",
@@ -290,6 +291,7 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t axis) {
 }
 
 std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t axis) {
+  detail::check_float("split", x);
   const int a = normalize_axis(axis, x.dim(), "split");
   if (size <= 0) throw ValueError(fmt::format("split: size must be positive, got {}", size));
   std::vector<Tensor> out;
@@ -298,6 +300,7 @@ std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t axis) {
 }
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t axis) {
+  detail::check_float("chunk", x);
   const int a = normalize_axis(axis, x.dim(), "chunk");
   if (chunks <= 0) throw ValueError(fmt::format("chunk: chunks must be positive, got {}", chunks));
   const int64_t n = x.shape()[a];
@@ -306,7 +309,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t axis) {
 
 // index_select: ∂/∂x = index_add(g) (g's rows added back at the picked positions)
 Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& index) {
-  detail::check_defined("index_select", x);
+  detail::check_float("index_select", x);
   const int a = normalize_axis(axis, x.dim(), "index_select");
   const AxisView v(x.shape(), a);
   for (int64_t i : index)
@@ -330,6 +333,17 @@ Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& i
 }
 
 namespace {
+
+/// The values of an int64 index tensor; DtypeError naming `op` for any other dtype.
+std::vector<int64_t> index_values(const char* op, const Tensor& index) {
+  detail::check_defined(op, index);
+  if (index.dtype() != kInt64)
+    throw DtypeError(fmt::format(
+        "{}: index must be an int64 tensor, got {} of shape {} (convert with .to(tg::kInt64))", op,
+        name(index.dtype()), index.shape().str()));
+  const int64_t* p = index.data<int64_t>();
+  return std::vector<int64_t>(p, p + index.numel());
+}
 
 /// Offsets into x (flat) that gather reads, one per index entry.
 std::vector<int64_t> gather_offsets(const Shape& xs, int a, const Index& index) {
@@ -355,7 +369,7 @@ std::vector<int64_t> gather_offsets(const Shape& xs, int a, const Index& index) 
 // gather's adjoint: out[offset[i]] += g[i]; its own adjoint is gather.
 Tensor scatter_add(const Tensor& g, const Shape& full, int axis, const Index& index,
                    std::shared_ptr<const std::vector<int64_t>> offsets) {
-  Tensor out = zeros(full, g.dtype());
+  Tensor out = detail::full_for("scatter_add", full, 0.0, g.dtype());
   visit_dtype(g.dtype(), [&]<class T>() {
     kernels::scatter_add<T>(g.data<T>(), out.data<T>(), offsets->data(), g.numel());
   });
@@ -374,7 +388,7 @@ Tensor scatter_add(const Tensor& g, const Shape& full, int axis, const Index& in
 
 // gather: ∂/∂x = scatter_add(g) at the gathered positions
 Tensor gather(const Tensor& x, int64_t axis, const Index& index) {
-  detail::check_defined("gather", x);
+  detail::check_float("gather", x);
   const int a = normalize_axis(axis, x.dim(), "gather");
   if (index.shape.numel() != static_cast<int64_t>(index.values.size()))
     throw ShapeError(fmt::format("gather: index shape {} holds {} values, but {} were given",
@@ -409,8 +423,25 @@ Tensor gather(const Tensor& x, int64_t axis, const Index& index) {
       }));
 }
 
+Tensor index_select(const Tensor& x, int64_t axis, std::initializer_list<int64_t> index) {
+  return index_select(x, axis, std::vector<int64_t>(index));
+}
+
+Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index) {
+  std::vector<int64_t> values = index_values("index_select", index);
+  if (index.dim() > 1)
+    throw ShapeError(fmt::format("index_select: index must have rank 0 or 1, got shape {}",
+                                 index.shape().str()));
+  return index_select(x, axis, values);
+}
+
+Tensor gather(const Tensor& x, int64_t axis, const Tensor& index) {
+  return gather(x, axis, Index{index_values("gather", index), index.shape()});
+}
+
 // repeat = reshape ∘ expand ∘ reshape: [a, b] -> [1, a, 1, b] -> [r0, a, r1, b] -> [r0·a, r1·b]
 Tensor repeat(const Tensor& x, const Shape& reps) {
+  detail::check_float("repeat", x);
   if (reps.rank() < x.dim())
     throw ShapeError(fmt::format("repeat: {} repetitions for a tensor of rank {} (shape {})",
                                  reps.rank(), x.dim(), x.shape().str()));
@@ -431,6 +462,7 @@ Tensor repeat(const Tensor& x, const Shape& reps) {
 
 // tile = repeat with reps padded on the left, so ∂/∂x sums g over the copies. Composite.
 Tensor tile(const Tensor& x, const Shape& reps) {
+  detail::check_float("tile", x);
   Shape full;
   for (int i = reps.rank(); i < x.dim(); ++i) full.push_back(1);
   for (int64_t r : reps) full.push_back(r);
@@ -439,7 +471,7 @@ Tensor tile(const Tensor& x, const Shape& reps) {
 
 // pad: ∂/∂x = the centre of g (one slice per padded axis)
 Tensor pad(const Tensor& x, const std::vector<PadWidth>& widths, double value) {
-  detail::check_defined("pad", x);
+  detail::check_float("pad", x);
   if (static_cast<int>(widths.size()) != x.dim())
     throw ValueError(fmt::format(
         "pad: expected {} (before, after) pairs for shape {}, one per axis, first axis first "

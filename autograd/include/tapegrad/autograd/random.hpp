@@ -37,7 +37,8 @@ Tensor rand(const Shape& shape, Generator& gen, Dtype dtype = kFloat32, double l
 /// Normal with the given mean and standard deviation.
 Tensor randn(const Shape& shape, Generator& gen, Dtype dtype = kFloat32, double mean = 0,
              double stddev = 1);
-/// Integers uniform on [low, high), stored in the given float dtype.
+/// Integers uniform on [low, high), in any dtype: kInt64 for indices (gather,
+/// index_select), a float dtype for arithmetic.
 Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen,
                Dtype dtype = kFloat32);
 /// 1 with probability p (elementwise, p a tensor of probabilities), else 0.

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/forward_rule.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/node.hpp"
@@ -114,6 +115,10 @@ void check_anomaly(std::string_view op, uint64_t seq, const Tensor& out);
 /// a graph), it is first re-wrapped in a fresh handle so the input is left untouched.
 void attach_output(const std::shared_ptr<Node>& node, Tensor& out, uint32_t output_nr,
                    std::span<const Tensor> inputs = {});
+/// A MemoryError from the tape's bookkeeping while recording `op`, again naming the op and
+/// its first output's shape. Nothing is recorded: the half-built node dies with the outputs.
+[[noreturn]] void throw_recording_failure(std::string_view op, std::span<const Tensor> outputs,
+                                          const MemoryError& cause);
 
 /// The one recording path (record, record_multi and Function::apply all end here): pushes
 /// the inputs' tangents forward through `forward` (forward_rule.hpp), wires a new node to
@@ -127,15 +132,24 @@ void record_into(std::string_view op, std::span<const Tensor> inputs, std::span<
     for (const auto& o : outputs) check_anomaly(op, kNotRecorded, o);
     return;
   }
-  auto node = make_shared_small<RuleNode<std::decay_t<Rule>>>(op, std::forward<Rule>(rule));
-  node->reserve(inputs.size(), outputs.size());
-  for (const auto& in : inputs) node->add_input(in);
-  for (uint32_t i = 0; i < outputs.size(); ++i) attach_output(node, outputs[i], i, inputs);
+  std::shared_ptr<RuleNode<std::decay_t<Rule>>> node;
+  try {
+    node = make_shared_small<RuleNode<std::decay_t<Rule>>>(op, std::forward<Rule>(rule));
+    node->reserve(inputs.size(), outputs.size());
+    for (const auto& in : inputs) node->add_input(in);
+    for (uint32_t i = 0; i < outputs.size(); ++i) attach_output(node, outputs[i], i, inputs);
+  } catch (const MemoryError& e) {
+    throw_recording_failure(op, outputs, e);
+  }
   // After the outputs have their node (the rule reads them through handles linked to it,
   // Note [Tangent slots]) and before saving (a saved output keeps its tangents).
   if (tangents) propagate_tangents(op, inputs, outputs, forward_rule_ref(forward));
-  node->saved().reserve(saved.size());
-  for (const auto& s : saved) node->saved().emplace_back(s, node);
+  try {
+    node->saved().reserve(saved.size());
+    for (const auto& s : saved) node->saved().emplace_back(s, node);
+  } catch (const MemoryError& e) {
+    throw_recording_failure(op, outputs, e);
+  }
   for (const auto& o : outputs) check_anomaly(op, node->sequence_nr(), o);
 }
 

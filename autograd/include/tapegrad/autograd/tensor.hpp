@@ -1,5 +1,6 @@
 // Tensor: a cheap handle to an n-dimensional, row-major, contiguous array of float or
-// double, plus the autograd metadata that links it into the tape.
+// double (or int64 indices: Note [Int64 tensors] in dtype.hpp), plus the autograd
+// metadata that links it into the tape.
 //
 // Value semantics for users: copying a Tensor copies the handle (shared storage), every
 // op returns a new tensor, and in-place writes are explicit (`*_` methods).

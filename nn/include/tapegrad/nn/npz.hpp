@@ -27,10 +27,10 @@ namespace tg::nn {
 /// The checkpoint format this build writes and reads (Note [Checkpoint format version]).
 inline constexpr int kCheckpointFormatVersion = 1;
 
-/// Writes `tensors` (float32 or float64, any rank) to `path`; throws tg::IoError.
+/// Writes `tensors` (float32, float64 or int64, any rank) to `path`; throws tg::IoError.
 void write_npz(const std::string& path, const NamedTensors& tensors);
 /// Reads every member of an .npz file, in archive order; throws tg::IoError on a missing,
-/// truncated or corrupt file or an unsupported dtype (only '<f4' and '<f8').
+/// truncated or corrupt file or an unsupported dtype (only '<f4', '<f8' and '<i8').
 NamedTensors read_npz(const std::string& path);
 
 namespace testing {

@@ -1,4 +1,5 @@
-// Tensors made from nothing: constants, ranges and user-supplied values.
+// Tensors made from nothing: constants, ranges and user-supplied values. The constants
+// and from_vector also make int64 tensors; arange, linspace and eye are float only.
 #pragma once
 #include <vector>
 
@@ -24,5 +25,7 @@ Tensor eye(int64_t n, Dtype dtype = kFloat32);
 /// counts differ.
 Tensor from_vector(const std::vector<float>& values, const Shape& shape, Dtype dtype = kFloat32);
 Tensor from_vector(const std::vector<double>& values, const Shape& shape, Dtype dtype = kFloat64);
+/// Indices (Note [Int64 tensors] in dtype.hpp): `from_vector(std::vector<int64_t>{2, 0}, {2})`.
+Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape, Dtype dtype = kInt64);
 
 }  // namespace tg

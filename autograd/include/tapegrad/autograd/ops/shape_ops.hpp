@@ -1,5 +1,6 @@
 // Ops that move values without arithmetic.
 #pragma once
+#include <initializer_list>
 #include <vector>
 
 #include "tapegrad/autograd/tensor.hpp"
@@ -27,6 +28,12 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t axis = 0);
 Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t stop, int64_t step = 1);
 /// Rows (along `axis`) picked by integer `index` values.
 Tensor index_select(const Tensor& x, int64_t axis, const std::vector<int64_t>& index);
+/// `index_select(x, 0, {2})`: a braced list is the vector form (without this overload
+/// `{0}` could also be read as a Tensor).
+Tensor index_select(const Tensor& x, int64_t axis, std::initializer_list<int64_t> index);
+/// The same with the indices as data: an int64 tensor of rank 0 or 1 (Note [Int64
+/// tensors] in dtype.hpp), e.g. argmax's output or randint(..., kInt64)'s.
+Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index);
 /// Integer indices with a shape, for gather.
 struct Index {
   std::vector<int64_t> values;
@@ -35,6 +42,8 @@ struct Index {
 /// out[i][j] = x[i][index[i][j]] for axis 1 (likewise for other axes); `index` has the
 /// rank of x and, off `axis`, its extents.
 Tensor gather(const Tensor& x, int64_t axis, const Index& index);
+/// The same with the indices as data: an int64 tensor with the rank of x.
+Tensor gather(const Tensor& x, int64_t axis, const Tensor& index);
 /// Tiles x `reps[i]` times along axis i (like torch.Tensor.repeat).
 Tensor repeat(const Tensor& x, const Shape& reps);
 Tensor tile(const Tensor& x, const Shape& reps);
