@@ -97,24 +97,26 @@ class Member {
     name_ = (st.valid & ZIP_STAT_NAME) ? st.name : fmt::format("#{}", index);
     constexpr zip_uint64_t kNeeded =
         ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD;
-    if ((st.valid & kNeeded) != kNeeded) refuse("its zip entry lacks sizes or method");
-    if (st.encryption_method != ZIP_EM_NONE) refuse("is encrypted");
+    if ((st.valid & kNeeded) != kNeeded)
+      refuse("its zip entry lacks the sizes or the compression method");
+    if (st.encryption_method != ZIP_EM_NONE) refuse("encrypted, which .npz files are not");
     size_ = st.size;
     if (st.comp_size > file_size)
-      refuse(fmt::format("claims {} stored bytes in a {}-byte file", st.comp_size, file_size));
+      refuse(fmt::format("claims {} compressed bytes in a {}-byte file", st.comp_size, file_size));
     if (st.comp_method == ZIP_CM_STORE) {
       if (st.comp_size != size_)
-        refuse(fmt::format("is stored but records {} bytes stored for {}", st.comp_size, size_));
+        refuse(fmt::format("stored, but records {} compressed bytes for {}", st.comp_size, size_));
     } else if (st.comp_method == ZIP_CM_DEFLATE) {
       if (size_ / kMaxDeflateRatio > st.comp_size)
-        refuse(fmt::format("claims {} bytes from {} deflated", size_, st.comp_size));
+        refuse(fmt::format("claims {} bytes inflated from {} (deflate expands at most {}:1)", size_,
+                           st.comp_size, kMaxDeflateRatio));
     } else {
-      refuse(fmt::format("uses unsupported compression method {} (expected stored or deflated)",
+      refuse(fmt::format("unsupported compression method {} (expected stored or deflated)",
                          st.comp_method));
     }
     if (size_ > max_allocation_bytes())
-      refuse(fmt::format("holds {} bytes, more than this machine's physical memory ({} bytes)",
-                         size_, max_allocation_bytes()));
+      refuse(fmt::format("{} bytes, more than this machine's physical memory ({} bytes)", size_,
+                         max_allocation_bytes()));
     stream_.reset(zip_fopen_index(archive, index, 0));
     if (!stream_) refuse(zip_strerror(archive));
   }
@@ -138,13 +140,13 @@ class Member {
     unsigned char extra;
     const zip_int64_t n = zip_fread(stream_.get(), &extra, 1);
     if (n < 0) refuse(zip_file_strerror(stream_.get()));
-    if (n > 0) refuse(fmt::format("holds more than its recorded {} bytes", size_));
+    if (n > 0) refuse(fmt::format("more data than its recorded {} bytes", size_));
     return t;
   }
 
  private:
   [[noreturn]] void refuse(const std::string& why) const {
-    fail(path_, fmt::format("member {} {}", name_, why));
+    fail(path_, fmt::format("member {}: {}", name_, why));
   }
 
   void read_exactly(unsigned char* dst, uint64_t n) {

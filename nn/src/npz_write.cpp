@@ -67,6 +67,8 @@ class AtomicFile {
       std::remove(tmp_.c_str());
       throw IoError(fmt::format("save {}: cannot open {}", path, tmp_));
     }
+    // libzip writes in 8 KiB pieces; a larger buffer makes 128 times fewer system calls.
+    std::setvbuf(file_, nullptr, _IOFBF, std::size_t{1} << 20);
   }
   ~AtomicFile() {
     if (file_) std::fclose(file_);

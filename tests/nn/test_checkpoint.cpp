@@ -1,5 +1,6 @@
 // Checkpoints: round trips, numpy interoperability, and every failure raising tg::IoError
 // with nothing changed.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -263,4 +264,108 @@ TEST(Checkpoint, UnsupportedNumpyArraysRaise) {
               tg::nn::read_npz(dir.file("big.npz"));
             }).find(">f8"),
             std::string::npos);
+}
+
+TEST(Checkpoint, AnEmptyStateRoundTripsAndNumpyReadsIt) {
+  tgtest::TempDir dir;
+  tg::nn::write_npz(dir.file("empty.npz"), {});
+  EXPECT_TRUE(tg::nn::read_npz(dir.file("empty.npz")).empty());
+  if (!numpy_available()) GTEST_SKIP() << kPython << " with numpy is not available";
+  const std::string cmd = std::string(kPython) + " -c \"import numpy as np; assert np.load('" +
+                          dir.file("empty.npz") + "').files == []\"";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+// More than 65535 members do not fit a plain zip's 16-bit counts: the archive needs the
+// zip64 end record and its locator, which numpy (Python's zipfile) and libzip both write.
+// numpy also gives every member a zip64 extra field (zipfile's force_zip64).
+TEST(Checkpoint, Zip64ArchivesOfManyMembersBothWaysWithNumpy) {
+  if (!numpy_available()) GTEST_SKIP() << kPython << " with numpy is not available";
+  constexpr int kMembers = 70000;
+  tgtest::TempDir dir;
+  const std::string theirs = dir.file("numpy.npz"), ours = dir.file("ours.npz");
+  const std::string write = fmt::format(
+      "{} -c \"import numpy as np; np.savez('{}', **{{f'a{{i}}': np.float64(i) for i "
+      "in range({})}})\"",
+      kPython, theirs, kMembers);
+  ASSERT_EQ(std::system(write.c_str()), 0) << write;
+  const auto tensors = tg::nn::read_npz(theirs);
+  ASSERT_EQ(tensors.size(), static_cast<std::size_t>(kMembers));
+  for (int i : {0, 65535, 65536, kMembers - 1}) {
+    EXPECT_EQ(tensors[i].first, fmt::format("a{}", i));
+    EXPECT_EQ(tensors[i].second.item<double>(), i);
+  }
+  tg::nn::write_npz(ours, tensors);
+  const std::string read = fmt::format(
+      "{} -c \"import numpy as np, zipfile; d = np.load('{}'); assert len(d.files) == {}; "
+      "assert d['a{}'] == {}; assert zipfile.ZipFile('{}').comment == b'tapegrad checkpoint "
+      "format {}'\"",
+      kPython, ours, kMembers, kMembers - 1, kMembers - 1, ours, tg::nn::kCheckpointFormatVersion);
+  EXPECT_EQ(std::system(read.c_str()), 0) << read;
+}
+
+TEST(Checkpoint, CorruptionMessagesNameTheFileAndTheMember) {
+  tgtest::TempDir dir;
+  const std::string p = dir.file("m.npz");
+  tg::nn::write_npz(p, {{"w", tg::zeros({4})}});
+  std::string bytes;
+  {
+    std::ifstream in(p, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  bytes[bytes.find('\n', bytes.find("'<f4'")) + 3] ^= 1;  // a byte of the first value
+  std::ofstream(p, std::ios::binary) << bytes;
+  const std::string msg = tgtest::error_message<tg::IoError>([&] { tg::nn::read_npz(p); });
+  EXPECT_NE(msg.find("load " + p + ": member w.npy"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("CRC"), std::string::npos) << msg;
+}
+
+// A member larger than 4 GiB passes a plain zip's 32-bit sizes and offsets, so the archive
+// needs zip64 extra fields (local and central) and the zip64 end record; the member after
+// it starts past 4 GiB. One tensor is in memory at a time (4.25 GiB). The suite runs in the
+// Release ctest only, alone (label `large`, RUN_SERIAL: tests/CMakeLists.txt).
+TEST(CheckpointLarge, AMemberLargerThan4GiBRoundTripsThroughZip64) {
+  constexpr int64_t kNumel = (int64_t{1} << 30) + (int64_t{1} << 26);  // 4.25 GiB of float32
+  constexpr uint64_t kBytes = static_cast<uint64_t>(kNumel) * sizeof(float);
+  static_assert(kBytes > (uint64_t{1} << 32));
+  tgtest::TempDir dir;
+  const uint64_t free_bytes = std::filesystem::space(dir.path()).available;
+  const uint64_t needed = kBytes + (uint64_t{1} << 30);  // and 1 GiB to spare for others
+  if (free_bytes < needed)
+    GTEST_SKIP() << "needs " << needed << " free bytes in " << dir.path() << ", " << free_bytes
+                 << " are free";
+  ASSERT_GE(tg::max_allocation_bytes(), kBytes);
+  // Values that differ from their neighbours, so a shifted or repeated block shows.
+  auto value = [](int64_t i) { return static_cast<float>(i & 0xfffff); };
+  const std::string p = dir.file("large.npz");
+  {
+    tg::Tensor big = tg::empty({kNumel}, tg::kFloat32);
+    float* v = big.data<float>();
+    for (int64_t i = 0; i < kNumel; ++i) v[i] = value(i);
+    tg::nn::write_npz(p, {{"before", tg::from_vector(std::vector<float>{1, 2}, {2})},
+                          {"big", big},
+                          {"after", tg::scalar_tensor(-3.5, tg::kFloat64)}});
+  }
+  EXPECT_GT(std::filesystem::file_size(p), kBytes);
+  if (numpy_available()) {  // numpy finds both members past the 32-bit limits
+    const std::string cmd = fmt::format(
+        "{} -c \"import numpy as np, zipfile; z = zipfile.ZipFile('{}'); i = z.getinfo('big.npy'); "
+        "assert i.file_size > 2**32 and z.getinfo('after.npy').header_offset > 2**32; "
+        "f = z.open(i); np.lib.format.read_magic(f); "
+        "assert np.lib.format.read_array_header_1_0(f)[0] == ({},); "
+        "assert np.load('{}')['after'] == -3.5\"",
+        kPython, p, kNumel, p);
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  const auto tensors = tg::nn::read_npz(p);
+  ASSERT_EQ(tensors.size(), 3u);
+  EXPECT_EQ(tensors[0].second.to_vector<float>(), (std::vector<float>{1, 2}));
+  EXPECT_EQ(tensors[2].second.item<double>(), -3.5);
+  const tg::Tensor& big = tensors[1].second;
+  ASSERT_EQ(tensors[1].first, "big");
+  ASSERT_EQ(big.shape(), tg::Shape({kNumel}));
+  const float* v = big.data<float>();
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < kNumel; ++i) wrong += v[i] != value(i);
+  EXPECT_EQ(wrong, 0);
 }
