@@ -1,10 +1,9 @@
 # One interface target carries the flags every tapegrad translation unit must share:
-# the same xtensor/xsimd macros everywhere (a mix breaks the one-definition rule) and
-# the same vector width.
+# the language standard and the vector width. It sets no xtensor macro: tapegrad's own
+# sources do not use xtensor, and a consumer's xtensor code keeps its own configuration.
 add_library(tapegrad_options INTERFACE)
 add_library(tapegrad::options ALIAS tapegrad_options)
 target_compile_features(tapegrad_options INTERFACE cxx_std_20)
-target_compile_definitions(tapegrad_options INTERFACE XTENSOR_USE_XSIMD)
 if(TAPEGRAD_NATIVE)
   target_compile_options(tapegrad_options INTERFACE -march=native)
 endif()
