@@ -289,6 +289,13 @@ TEST(Checkpoint, Zip64ArchivesOfManyMembersBothWaysWithNumpy) {
       "in range({})}})\"",
       kPython, theirs, kMembers);
   ASSERT_EQ(std::system(write.c_str()), 0) << write;
+  {  // the file really is zip64: its zip64 end record, and a zip64 extra field (id 1, 16
+     // bytes) right after the first member's name "a0.npy"
+    std::ifstream in(theirs, std::ios::binary);
+    const std::string bytes(std::istreambuf_iterator<char>(in), {});
+    EXPECT_NE(bytes.find(std::string("PK\x06\x06", 4)), std::string::npos);
+    EXPECT_EQ(bytes.substr(30 + 6, 4), std::string("\x01\x00\x10\x00", 4));
+  }
   const auto tensors = tg::nn::read_npz(theirs);
   ASSERT_EQ(tensors.size(), static_cast<std::size_t>(kMembers));
   for (int i : {0, 65535, 65536, kMembers - 1}) {
@@ -298,9 +305,11 @@ TEST(Checkpoint, Zip64ArchivesOfManyMembersBothWaysWithNumpy) {
   tg::nn::write_npz(ours, tensors);
   const std::string read = fmt::format(
       "{} -c \"import numpy as np, zipfile; d = np.load('{}'); assert len(d.files) == {}; "
-      "assert d['a{}'] == {}; assert zipfile.ZipFile('{}').comment == b'tapegrad checkpoint "
+      "assert d['a{}'] == {}; assert b'PK\\x06\\x06' in open('{}', 'rb').read(); "
+      "assert zipfile.ZipFile('{}').comment == b'tapegrad checkpoint "
       "format {}'\"",
-      kPython, ours, kMembers, kMembers - 1, kMembers - 1, ours, tg::nn::kCheckpointFormatVersion);
+      kPython, ours, kMembers, kMembers - 1, kMembers - 1, ours, ours,
+      tg::nn::kCheckpointFormatVersion);
   EXPECT_EQ(std::system(read.c_str()), 0) << read;
 }
 
