@@ -16,6 +16,7 @@ constexpr std::size_t kMagicLen = 6;
 /// numpy.load refuses headers longer than this (its max_header_size); so do we.
 constexpr std::size_t kMaxHeaderLen = kMaxHeaderBytes - kMagicLen - 2 - 4;
 
+/// The little-endian unsigned integer in the `bytes` bytes at `p`.
 uint32_t get_le(const unsigned char* p, int bytes) {
   uint32_t v = 0;
   for (int i = bytes; i-- > 0;) v = (v << 8) | p[i];
@@ -61,17 +62,17 @@ std::string header_value(const std::string& header, const std::string& key,
 }  // namespace
 
 std::string header(const Tensor& t) {
-  std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
-                                 t.dtype() == kFloat32 ? "<f4" : "<f8", shape_literal(t.shape()));
-  const std::size_t unpadded = kMagicLen + 2 + 2 + dict.size() + 1;
-  dict.append((64 - unpadded % 64) % 64, ' ');
-  dict.push_back('\n');
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+                                   t.dtype() == kFloat32 ? "<f4" : "<f8", shape_literal(t.shape()));
+  const std::size_t unpadded = kMagicLen + 2 + 2 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header.push_back('\n');
   std::string out(kMagic, kMagicLen);
   out.push_back('\x01');
   out.push_back('\x00');
-  out.push_back(static_cast<char>(dict.size() & 0xff));
-  out.push_back(static_cast<char>(dict.size() >> 8));
-  return out + dict;
+  out.push_back(static_cast<char>(header.size() & 0xff));
+  out.push_back(static_cast<char>(header.size() >> 8));
+  return out + header;
 }
 
 Layout parse_header(const unsigned char* data, std::size_t available, uint64_t size,
