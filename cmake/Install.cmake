@@ -1,6 +1,6 @@
 include(CMakePackageConfigHelpers)
 set(TAPEGRAD_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tapegrad)
-install(TARGETS tapegrad_options tapegrad_autograd tapegrad_nn tapegrad_estimators tapegrad
+install(TARGETS tapegrad_options tapegrad_autograd tapegrad_xtensor tapegrad_nn tapegrad_estimators tapegrad
         EXPORT tapegradTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -12,6 +12,7 @@ namespace tg {
 SavedTensor::SavedTensor(const Tensor& t, const std::shared_ptr<Node>& owner) {
   if (!t.defined()) return;
   version_ = t.impl()->storage->version;
+  mark_ = detail::SavedMark(t.impl()->storage);
   requires_grad_ = t.requires_grad();
   if (t.grad_fn() == owner) {  // Note [Saved outputs]
     is_output_ = true;

@@ -6,7 +6,6 @@
 #include <limits>
 
 #include "tapegrad/autograd/error.hpp"
-#include "zip_format.hpp"
 
 namespace tg::nn::npy {
 
@@ -14,10 +13,15 @@ namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr std::size_t kMagicLen = 6;
-/// numpy.load refuses headers longer than this (its max_header_size); so do we. It also
-/// bounds the regexes below: libstdc++'s std::regex recurses once per character matched,
-/// and a 60 KB header overflowed the stack.
-constexpr std::size_t kMaxHeaderLen = 10000;
+/// numpy.load refuses headers longer than this (its max_header_size); so do we.
+constexpr std::size_t kMaxHeaderLen = kMaxHeaderBytes - kMagicLen - 2 - 4;
+
+/// The little-endian unsigned integer in the `bytes` bytes at `p`.
+uint32_t get_le(const unsigned char* p, int bytes) {
+  uint32_t v = 0;
+  for (int i = bytes; i-- > 0;) v = (v << 8) | p[i];
+  return v;
+}
 
 std::string shape_literal(const Shape& s) {
   if (s.rank() == 0) return "()";
@@ -70,7 +74,7 @@ const char* descr_of(Dtype d) {
 
 }  // namespace
 
-std::string encode(const Tensor& t) {
+std::string header(const Tensor& t) {
   std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
                                    descr_of(t.dtype()), shape_literal(t.shape()));
   const std::size_t unpadded = kMagicLen + 2 + 2 + header.size() + 1;
@@ -79,24 +83,25 @@ std::string encode(const Tensor& t) {
   std::string out(kMagic, kMagicLen);
   out.push_back('\x01');
   out.push_back('\x00');
-  zip::put16(out, static_cast<uint16_t>(header.size()));
-  out += header;
-  out.append(static_cast<const char*>(t.impl()->data()), t.nbytes());
-  return out;
+  out.push_back(static_cast<char>(header.size() & 0xff));
+  out.push_back(static_cast<char>(header.size() >> 8));
+  return out + header;
 }
 
-Tensor decode(const unsigned char* data, std::size_t size, const std::string& what) {
-  if (size < kMagicLen + 4 || std::memcmp(data, kMagic, kMagicLen) != 0)
+Layout parse_header(const unsigned char* data, std::size_t available, uint64_t size,
+                    const std::string& what) {
+  if (size < kMagicLen + 4 || available < kMagicLen + 4 ||
+      std::memcmp(data, kMagic, kMagicLen) != 0)
     throw IoError(fmt::format("{}: not a .npy array (bad magic or truncated)", what));
   const int major = data[kMagicLen];
   std::size_t header_len = 0;
   std::size_t offset = 0;
   if (major == 1) {
-    header_len = zip::get16(data + kMagicLen + 2);
+    header_len = get_le(data + kMagicLen + 2, 2);
     offset = kMagicLen + 4;
   } else if (major == 2 || major == 3) {
-    if (size < kMagicLen + 6) throw IoError(fmt::format("{}: truncated .npy header", what));
-    header_len = zip::get32(data + kMagicLen + 2);
+    if (available < kMagicLen + 6) throw IoError(fmt::format("{}: truncated .npy header", what));
+    header_len = get_le(data + kMagicLen + 2, 4);
     offset = kMagicLen + 6;
   } else {
     throw IoError(fmt::format("{}: unsupported .npy version {}", what, major));
@@ -104,9 +109,9 @@ Tensor decode(const unsigned char* data, std::size_t size, const std::string& wh
   if (header_len > kMaxHeaderLen)
     throw IoError(fmt::format("{}: .npy header of {} bytes exceeds numpy's limit of {}", what,
                               header_len, kMaxHeaderLen));
-  if (header_len > size - offset)
+  if (header_len > available - offset)
     throw IoError(fmt::format("{}: .npy header of {} bytes but only {} remain (truncated)", what,
-                              header_len, size - offset));
+                              header_len, available - offset));
   const std::string header(reinterpret_cast<const char*>(data + offset), header_len);
   offset += header_len;
 
@@ -154,9 +159,7 @@ Tensor decode(const unsigned char* data, std::size_t size, const std::string& wh
     throw IoError(fmt::format("{}: shape {} {} needs {} bytes of data but {} are present{}", what,
                               shape.str(), name(dtype), nbytes, size - offset,
                               nbytes > size - offset ? " (truncated)" : ""));
-  Tensor t = empty(shape, dtype);
-  std::memcpy(t.impl()->data(), data + offset, nbytes);
-  return t;
+  return {shape, dtype, offset};
 }
 
 }  // namespace tg::nn::npy

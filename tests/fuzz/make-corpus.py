@@ -28,13 +28,18 @@ def npy(shape, dtype="<f4", values=None, version=1):
     return b"\x93NUMPY" + bytes([version, 0]) + length + header.encode("latin1") + data
 
 
-def npz(members, compression=zipfile.ZIP_STORED):
+def npz(members, compression=zipfile.ZIP_STORED, force_zip64=False):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression) as z:
         for name, payload in members:
             # A fixed timestamp, so that rerunning the script changes no seed.
             info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            z.writestr(info, payload, compress_type=compression)
+            info.compress_type = compression
+            if force_zip64:  # zip64 extra fields on every member, as numpy.savez writes
+                with z.open(info, "w", force_zip64=True) as member:
+                    member.write(payload)
+            else:
+                z.writestr(info, payload)
     return buf.getvalue()
 
 
@@ -53,13 +58,16 @@ def write(target, name, data):
         f.write(data)
 
 
-# .npz: both dtypes, ranks 0 to 3, empty arrays, version-2 headers, stored and deflated.
+# .npz: both dtypes, ranks 0 to 3, empty arrays, version-2 headers, stored and deflated,
+# with and without zip64 extra fields.
 arrays = [("a", npy([2, 3])), ("b", npy([4], "<f8")), ("s", npy([])), ("e", npy([0, 2])),
           ("t", npy([2, 1, 2], version=2))]
 write("npz", "stored.npz", npz(arrays))
 write("npz", "deflated.npz", npz(arrays, zipfile.ZIP_DEFLATED))
 write("npz", "one.npz", npz([("w", npy([3]))]))
 write("npz", "empty.npz", npz([]))
+write("npz", "zip64.npz", npz(arrays, force_zip64=True))
+write("npz", "zip64-deflated.npz", npz(arrays, zipfile.ZIP_DEFLATED, force_zip64=True))
 
 # npy: the members alone (fuzz_npy wraps its input in a zip itself).
 for name, payload in arrays:

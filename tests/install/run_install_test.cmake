@@ -79,3 +79,9 @@ execute_process(COMMAND ${CMAKE_COMMAND} -E env TAPEGRAD_ISA=sse4.2 ${WORK_DIR}/
 if(rc OR NOT out MATCHES "umbrella: [0-9]+ checks passed")
   message(FATAL_ERROR "the umbrella-header consumer forced to SSE4.2 failed (${rc}): ${out}${err}")
 endif()
+execute_process(COMMAND ${WORK_DIR}/build/xtensor_interop RESULT_VARIABLE rc
+                OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(rc OR NOT out MATCHES "xtensor interop: ok")
+  message(FATAL_ERROR "the xtensor interop consumer failed (${rc})")
+endif()

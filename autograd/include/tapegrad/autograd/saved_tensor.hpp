@@ -12,6 +12,30 @@
 
 namespace tg {
 
+namespace detail {
+/// Counts one holder in a storage's `saved_for_backward` while it lives (Note [Version
+/// counter] in storage.hpp); copies count again.
+class SavedMark {
+ public:
+  SavedMark() = default;
+  explicit SavedMark(std::shared_ptr<Storage> storage) : storage_(std::move(storage)) {
+    if (storage_) ++storage_->saved_for_backward;
+  }
+  SavedMark(const SavedMark& other) : SavedMark(other.storage_) {}
+  SavedMark(SavedMark&& other) noexcept = default;
+  SavedMark& operator=(SavedMark other) noexcept {
+    std::swap(storage_, other.storage_);
+    return *this;
+  }
+  ~SavedMark() {
+    if (storage_) --storage_->saved_for_backward;
+  }
+
+ private:
+  std::shared_ptr<Storage> storage_;
+};
+}  // namespace detail
+
 class SavedTensor {
  public:
   SavedTensor() = default;
@@ -21,7 +45,10 @@ class SavedTensor {
   /// The saved value, linked to the graph as it was. Throws GraphError if the values
   /// were released or modified in place since (Note [Version counter]).
   Tensor unpack(std::string_view op, uint64_t seq) const;
-  void release() { data_ = Tensor(); }
+  void release() {
+    data_ = Tensor();
+    mark_ = detail::SavedMark();
+  }
   std::size_t nbytes() const { return data_.defined() ? data_.nbytes() : 0; }
 
  private:
@@ -33,6 +60,7 @@ class SavedTensor {
   bool is_output_ = false;
   bool requires_grad_ = false;
   uint32_t version_ = 0;
+  detail::SavedMark mark_;
 };
 
 }  // namespace tg

@@ -3,8 +3,11 @@
 // Note [Version counter]: every in-place write bumps `version`. A node that saved a
 // tensor remembers the version it saw and refuses to run its backward rule if the
 // value changed since (an optimiser step between forward and backward would otherwise
-// give a silently wrong gradient).
+// give a silently wrong gradient). `saved_for_backward` counts the live SavedTensors that
+// hold the values, so a write from outside tapegrad's ops (a writable xtensor view,
+// tapegrad/autograd/xtensor.hpp) can be refused before it happens.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -15,6 +18,7 @@ struct Storage {
   void* data = nullptr;
   std::size_t nbytes = 0;
   uint32_t version = 0;
+  std::atomic<uint32_t> saved_for_backward{0};
 
   explicit Storage(std::size_t nbytes);
   ~Storage();

@@ -1,6 +1,8 @@
 // .npz archives of named tensors, readable and writable by numpy (numpy.load,
 // numpy.savez): a zip of "<name>.npy" members, written stored (uncompressed). Reading
-// also accepts deflated members (numpy.savez_compressed).
+// also accepts deflated members (numpy.savez_compressed). The zip layer is libzip
+// (Debian libzip-dev); archives use zip64 where a member or an offset passes 4 GiB or
+// there are more than 65535 members, as numpy's do, both ways.
 //
 // Note [Safe checkpoint writes]: write_npz writes a temporary file beside `path`, flushes
 // and syncs it, then renames it over `path`; if anything fails, the temporary file is
