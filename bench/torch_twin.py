@@ -10,7 +10,6 @@ prints exactly one line {"workload": NAME, "threads": N, "ms_per_step": MEDIAN},
 """
 import argparse
 import json
-import resource
 import math
 import statistics
 import sys
@@ -135,6 +134,16 @@ for _d in (2, 16, 64):
     WORKLOADS[f"sm_exact_batched_d{_d}"] = lambda d=_d: sm_exact_step(d, True)
 
 
+def status_mb(key):
+    """VmRSS (resident now) or VmHWM (peak resident) from /proc/self/status, in MiB; not
+    ru_maxrss, which survives exec."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
@@ -143,7 +152,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # torch imported
+    base_mb = status_mb("VmRSS")  # torch imported
     step = WORKLOADS[args.workload]()
 
     t0 = time.perf_counter()
@@ -161,7 +170,7 @@ def main():
     print(json.dumps({"workload": args.workload, "threads": torch.get_num_threads(),
                       "ms_per_step": round(statistics.median(ms), 6),
                       "base_rss_mb": round(base_mb, 1),
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+                      "peak_rss_mb": round(status_mb("VmHWM"), 1)}))
 
 
 if __name__ == "__main__":

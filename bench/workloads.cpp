@@ -2,10 +2,11 @@
 #include "workloads.hpp"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "tapegrad/autograd.hpp"
@@ -18,11 +19,13 @@ std::map<std::string, Setup>& workloads() {
   return registry;
 }
 
-/// The process's peak resident memory so far (getrusage's ru_maxrss, KiB on Linux).
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+/// A "VmRSS" (resident now) or "VmHWM" (peak resident) line of /proc/self/status, in MiB.
+/// Not getrusage's ru_maxrss, which survives exec and so reports the launching process's peak.
+double status_mb(const std::string& key) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  return 0;
 }
 
 int run_workload(const std::string& name, bool json, long steps_per_run) {
@@ -34,7 +37,7 @@ int run_workload(const std::string& name, bool json, long steps_per_run) {
     return 2;
   }
   using Clock = std::chrono::steady_clock;
-  const double base_mb = peak_rss_mb();  // before the workload's set-up
+  const double base_mb = status_mb("VmRSS");  // before the workload's set-up
   const Step step = it->second();
   // Warm up for at least 3 steps and 0.2 s; pick steps per run so a run lasts ~50 ms.
   const auto warm_start = Clock::now();
@@ -62,7 +65,7 @@ int run_workload(const std::string& name, bool json, long steps_per_run) {
     fmt::print(
         "{{\"workload\": \"{}\", \"threads\": {}, \"isa\": \"{}\", \"ms_per_step\": {:.6g}, "
         "\"base_rss_mb\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-        name, tg::get_num_threads(), tg::cpu_capability(), median, base_mb, peak_rss_mb());
+        name, tg::get_num_threads(), tg::cpu_capability(), median, base_mb, status_mb("VmHWM"));
   else
     fmt::print("{}: {:.4g} ms per step (median of {} runs of {} steps, {} threads, {})\n", name,
                median, kRuns, per_run, tg::get_num_threads(), tg::cpu_capability());
