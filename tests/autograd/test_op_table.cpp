@@ -390,11 +390,12 @@ std::string read_all(const std::filesystem::path& p) {
 }
 
 /// Every op name the library can record: the string literal passed to record(),
-/// record_multi(), unary_op() and extremum() in autograd/src, and the kNames table of the
-/// transpose-flag matmul forms.
+/// record_multi(), unary_op(), extremum() and extreme_of() in autograd/src, and the kNames table of
+/// the transpose-flag matmul forms.
 std::set<std::string> recorded_names() {
   const std::filesystem::path src = std::filesystem::path(TAPEGRAD_SOURCE_DIR) / "autograd" / "src";
-  const std::regex call(R"re(\b(record|record_multi|unary_op|extremum)\(\s*"([A-Za-z0-9_]+)")re");
+  const std::regex call(
+      R"re(\b(record|record_multi|unary_op|extremum|extreme_of)\(\s*"([A-Za-z0-9_]+)")re");
   const std::regex knames(R"re(kNames\s*=\s*\{([^}]*)\})re");
   const std::regex literal(R"re("([A-Za-z0-9_]+)")re");
   std::set<std::string> names;

@@ -275,32 +275,35 @@ Tensor pow(const Tensor& a, const Tensor& b) {
           }));
 }
 
-// ∂min(a,b)/∂a = [a<b] + ½[a=b] (ties share the gradient)
-Tensor minimum(const Tensor& a, const Tensor& b) {
+namespace {
+/// w = [a<b] + ½[a=b] for minimum (is_min), [a>b] + ½[a=b] for maximum: the share of the
+/// derivative that goes to a (ties share it), the rest going to b.
+Tensor weight_on_a(const Tensor& a, const Tensor& b, bool is_min) {
+  return (is_min ? lt(a, b) : gt(a, b)) + eq(a, b) * 0.5;
+}
+
+/// minimum and maximum: ∂/∂a = w, ∂/∂b = 1 − w; tangent w·ȧ + (1 − w)·ḃ.
+Tensor extreme_of(const char* name, Binary k, bool is_min, const Tensor& a, const Tensor& b) {
   return record(
-      "minimum", {a, b}, binary_values("minimum", Binary::Minimum, a, b), {a, b},
-      [](BackwardContext& c) {
-        Tensor a = c.saved(0), b = c.saved(1);
-        Tensor wa = lt(a, b) + eq(a, b) * 0.5;
+      name, {a, b}, binary_values(name, k, a, b), {a, b},
+      [is_min](BackwardContext& c) {
+        Tensor wa = weight_on_a(c.saved(0), c.saved(1), is_min);
         return TensorList{c.grad() * wa, c.grad() * (1.0 - wa)};
       },
-      tangent_rule([](const ForwardContext& c) {
-        return blend_tangents(c, lt(c.input(0), c.input(1)) + eq(c.input(0), c.input(1)) * 0.5);
+      tangent_rule([is_min](const ForwardContext& c) {
+        return blend_tangents(c, weight_on_a(c.input(0), c.input(1), is_min));
       }));
+}
+}  // namespace
+
+// ∂min(a,b)/∂a = [a<b] + ½[a=b] (ties share the gradient)
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  return extreme_of("minimum", Binary::Minimum, true, a, b);
 }
 
 // ∂max(a,b)/∂a = [a>b] + ½[a=b]
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  return record(
-      "maximum", {a, b}, binary_values("maximum", Binary::Maximum, a, b), {a, b},
-      [](BackwardContext& c) {
-        Tensor a = c.saved(0), b = c.saved(1);
-        Tensor wa = gt(a, b) + eq(a, b) * 0.5;
-        return TensorList{c.grad() * wa, c.grad() * (1.0 - wa)};
-      },
-      tangent_rule([](const ForwardContext& c) {
-        return blend_tangents(c, gt(c.input(0), c.input(1)) + eq(c.input(0), c.input(1)) * 0.5);
-      }));
+  return extreme_of("maximum", Binary::Maximum, false, a, b);
 }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
