@@ -177,6 +177,13 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint", cfg.checkpoint, "save the run here with every picture (.npz)");
   app.add_option("--resume", cfg.resume, "continue the run saved in this checkpoint");
   if (auto rc = ex.parse(argc, argv)) return *rc;
+  if (cfg.pack > 1 && cfg.penalty != "none") {
+    fmt::print(stderr,
+               "gan2d: --pack {} needs --penalty none (a penalty's gradient norms are "
+               "per sample, a packed discriminator has one logit per {} samples)\n",
+               cfg.pack, cfg.pack);
+    return 2;
+  }
   if (cfg.batch % cfg.pack != 0) {
     fmt::print(stderr, "gan2d: --batch {} is not divisible by --pack {}\n", cfg.batch, cfg.pack);
     return 2;
