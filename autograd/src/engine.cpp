@@ -179,9 +179,13 @@ void execute(Pass& pass, TensorList& captured) {
           "'{}' (seq {}) is marked once-differentiable, so its backward cannot be recorded; "
           "it cannot be used with create_graph=true",
           node->name(), node->sequence_nr()));
+    // The gradients w.r.t. the node's outputs are freed when this iteration ends, not with
+    // the pass: a pass holds only the gradients in flight, as it holds one checkpointed
+    // segment's recomputed values at a time.
+    TensorList incoming = std::move(task.buffer);
     TensorList grads;
     try {
-      grads = node->apply(std::move(task.buffer));
+      grads = node->apply(std::move(incoming));
     } catch (const AnomalyError& e) {
       // The rule's own ops found the NaN/Inf, but they are anonymous helpers (a `mul`
       // inside sqrt's rule): name the node whose backward was running.

@@ -94,8 +94,7 @@ class ScopeGuard {
 /// The scope whose numbering applies to what this thread does now, if any.
 Scope* numbering_scope() {
   Scope* s = t_scope;
-  return s != nullptr && s->task_depth == parallel_task_depth() && !in_tangent_rule() ? s
-                                                                                      : nullptr;
+  return s != nullptr && s->task_depth == parallel_task_depth() && !in_tangent_rule() ? s : nullptr;
 }
 
 /// Recomputations that rewind generators run one at a time (the generators are the
@@ -241,8 +240,8 @@ class CheckpointFrame : public std::enable_shared_from_this<CheckpointFrame> {
       forward_values_.clear();
     }
     for (Generator* g : generators_) generator_end_.push_back(g->offset());
-    const bool recomputes = std::find(recomputed_.begin(), recomputed_.end(), true) !=
-                            recomputed_.end();
+    const bool recomputes =
+        std::find(recomputed_.begin(), recomputed_.end(), true) != recomputed_.end();
     if (recomputes && unlisted_draws_ > 0)
       throw ValueError(fmt::format(
           "checkpoint: fn drew {} random numbers from a generator (seed {}) that is not in "
@@ -387,8 +386,8 @@ R run_checkpointed(const std::function<R(const TensorList&)>& fn, const TensorLi
     // Nothing will be recorded, or an enclosing checkpoint already recomputes all of fn.
     out = fn(inputs);
   } else {
-    auto frame = std::make_shared<CheckpointFrame>([fn](const TensorList& in) { fn(in); },
-                                                   inputs, options);
+    auto frame =
+        std::make_shared<CheckpointFrame>([fn](const TensorList& in) { fn(in); }, inputs, options);
     out = frame->record(fn, inputs);
   }
   check_output(out, inputs);

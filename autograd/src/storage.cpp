@@ -17,8 +17,8 @@ std::atomic<std::int64_t> g_peak_live_bytes{0};
 
 void raise_peak(std::int64_t live) {
   std::int64_t peak = g_peak_live_bytes.load(std::memory_order_relaxed);
-  while (live > peak && !g_peak_live_bytes.compare_exchange_weak(peak, live,
-                                                                   std::memory_order_relaxed)) {
+  while (live > peak &&
+         !g_peak_live_bytes.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
   }
 }
 constexpr std::size_t kAlignment = 64;
