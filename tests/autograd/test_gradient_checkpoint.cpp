@@ -396,6 +396,15 @@ TEST(GradientCheckpoint, TangentsPassThroughAndMixWithRecomputation) {
     EXPECT_TRUE(identical(tg::hvp(energy(f_ckpt), x, v, {.mode = mode}),
                           tg::hvp(energy(f_plain), x, v, {.mode = mode})));
 
+  // The forward Laplacian's sweep carries the Jacobian and the curvature through fn.
+  auto per_sample = [&](size_t segment) {
+    return [&mlp, segment](const Tensor& in) { return mlp.forward(in, segment).sum({1}); };
+  };
+  const tg::ForwardLaplacian lp = tg::forward_laplacian(per_sample(0), x);
+  const tg::ForwardLaplacian lc = tg::forward_laplacian(per_sample(2), x);
+  EXPECT_TRUE(
+      identical({lc.value, lc.gradient, lc.laplacian}, {lp.value, lp.gradient, lp.laplacian}));
+
   // Reverse over forward, with a tangent on the scale s only: the MLP's values carry none,
   // so they are recomputed after the sweep has ended. With one checkpoint around mlp(x)·s,
   // the tangent rule of that product (ẏ = mlp(x)·ṡ) runs inside fn: its saves are kept and
@@ -430,6 +439,24 @@ TEST(GradientCheckpoint, ConcurrentPassesOfTheLoopHessianTraceEachRecompute) {
   const Tensor plain = tg::hessian_trace_loop(f(0), x);
   EXPECT_TRUE(identical(tg::hessian_trace_loop(f(1), x), plain));
   EXPECT_TRUE(identical(tg::hessian_trace_loop(f(2), x), plain));
+}
+
+TEST(GradientCheckpoint, AnFnThatRunsBackwardPassesAndParallelTasksInsideIsRecomputedWhole) {
+  // fn computes an exact Hessian trace: a create_graph pass inside fn's own forward (which
+  // reads the values fn's ops have just saved), then parallel passes on worker threads,
+  // whose saves are kept rather than numbered.
+  tgtest::ThreadCount two(2);
+  const Mlp mlp = make_mlp({4, 12, 12, 1}, tg::kFloat64, 85);
+  tg::Generator gen(86);
+  const Tensor x = tg::randn({6, 4}, gen, tg::kFloat64).requires_grad_();
+  auto trace = [&mlp](const TensorList& in) {
+    return tg::hessian_trace_loop([&mlp](const Tensor& h) { return mlp.forward(h, 0).sum({1}); },
+                                  in[0], {.create_graph = true});
+  };
+  const tg::GradOptions unused_last_bias{.allow_unused = true};  // it does not curve anything
+  const TensorList expected = tg::grad({trace({x}).sum()}, mlp.params(), unused_last_bias);
+  const Tensor t = tg::checkpoint(trace, {x});
+  EXPECT_TRUE(identical(tg::grad({t.sum()}, mlp.params(), unused_last_bias), expected));
 }
 
 TEST(GradientCheckpoint, UnderNoGradItJustRunsFn) {
