@@ -18,10 +18,12 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <queue>
 #include <unordered_map>
 
 #include "accumulate_grad.hpp"
+#include "checkpoint_frame.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
@@ -34,6 +36,8 @@ namespace {
 
 using detail::NodeTask;
 
+std::atomic<uint64_t> g_next_pass_id{1};
+
 struct Pass {
   detail::TaskMap tasks;
   // grad(): which returned slot each target edge fills.
@@ -41,6 +45,19 @@ struct Pass {
   bool accumulate = false;
   bool retain_graph = false;
   bool create_graph = false;
+  // Checkpoints recompute their values once per pass and keep them until the nodes that
+  // read them have run; whatever no node read is dropped when the pass ends, however it
+  // ends (Note [Recomputed saved tensors] in gradient_checkpoint.cpp).
+  uint64_t id = g_next_pass_id.fetch_add(1, std::memory_order_relaxed);
+  std::vector<std::weak_ptr<detail::CheckpointFrame>> recomputed;
+
+  Pass() = default;
+  Pass(const Pass&) = delete;
+  Pass& operator=(const Pass&) = delete;
+  ~Pass() {
+    for (auto& frame : recomputed)
+      if (auto f = frame.lock()) detail::checkpoint_pass_ended(*f, id);
+  }
 };
 
 // Step 1 (post-order DFS with an explicit stack).
@@ -120,17 +137,17 @@ Tensor conform(const Node& node, size_t i, Tensor g) {
 // (the one context of built-in rules and custom Functions) answers "does this pass want a gradient
 // along this edge?", not merely "is the edge valid?". So grad(y, x) through matmul(x, W) computes
 // and, under create_graph, records no gradient for W.
-thread_local const Pass* t_current_pass = nullptr;
+thread_local Pass* t_current_pass = nullptr;
 
 class CurrentPass {
  public:
-  explicit CurrentPass(const Pass* p) : prev_(t_current_pass) { t_current_pass = p; }
+  explicit CurrentPass(Pass* p) : prev_(t_current_pass) { t_current_pass = p; }
   ~CurrentPass() { t_current_pass = prev_; }
   CurrentPass(const CurrentPass&) = delete;
   CurrentPass& operator=(const CurrentPass&) = delete;
 
  private:
-  const Pass* prev_;
+  Pass* prev_;
 };
 
 // Step 3.
@@ -162,9 +179,13 @@ void execute(Pass& pass, TensorList& captured) {
           "'{}' (seq {}) is marked once-differentiable, so its backward cannot be recorded; "
           "it cannot be used with create_graph=true",
           node->name(), node->sequence_nr()));
+    // The gradients w.r.t. the node's outputs are freed when this iteration ends, not with
+    // the pass: a pass holds only the gradients in flight, as it holds one checkpointed
+    // segment's recomputed values at a time.
+    TensorList incoming = std::move(task.buffer);
     TensorList grads;
     try {
-      grads = node->apply(std::move(task.buffer));
+      grads = node->apply(std::move(incoming));
     } catch (const AnomalyError& e) {
       // The rule's own ops found the NaN/Inf, but they are anonymous helpers (a `mul`
       // inside sqrt's rule): name the node whose backward was running.
@@ -239,6 +260,12 @@ bool edge_needed(const Edge& e) {
   if (t_current_pass == nullptr) return true;
   const NodeTask* task = t_current_pass->tasks.find(e.node.get());
   return task != nullptr && task->on_path;
+}
+
+uint64_t current_pass_id() { return t_current_pass == nullptr ? 0 : t_current_pass->id; }
+
+void end_with_current_pass(std::weak_ptr<CheckpointFrame> frame) {
+  if (t_current_pass != nullptr) t_current_pass->recomputed.push_back(std::move(frame));
 }
 }  // namespace detail
 

@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "checkpoint_frame.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/forward_rule.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
@@ -71,6 +72,12 @@ std::string shapes_of(std::span<const Tensor> inputs) {
 }  // namespace
 
 namespace detail {
+// Levels number from 1 and a rule of level L propagates up to L − 1, so the limit is below
+// its default exactly while a rule runs.
+bool in_tangent_rule() {
+  return t_newest_propagating_level != std::numeric_limits<uint64_t>::max();
+}
+
 bool is_compact(const Shape& t, const Shape& want) {
   if (t.rank() != want.rank() || t[0] != want[0]) return false;
   for (int i = 1; i < t.rank(); ++i)

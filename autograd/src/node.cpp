@@ -20,6 +20,7 @@ thread_local uint64_t t_sequence_end = std::numeric_limits<uint64_t>::max();
 // Numbers per task of a region on a thread with room to spare: a task records far fewer
 // nodes, and 2^64 / 2^32 leaves room for 4·10^9 tasks in a process's lifetime.
 constexpr uint64_t kTaskSpan = uint64_t{1} << 32;
+thread_local int t_task_depth = 0;  // open ParallelNumbering scopes
 }  // namespace
 
 uint64_t next_sequence_nr() { return t_sequence_nr++; }
@@ -47,12 +48,16 @@ ParallelNumbering::Scope::Scope(uint64_t first, uint64_t end)
     : saved_next_(t_sequence_nr), saved_end_(t_sequence_end) {
   t_sequence_nr = first;
   t_sequence_end = end;
+  ++t_task_depth;
 }
 
 ParallelNumbering::Scope::~Scope() {
   t_sequence_nr = saved_next_;
   t_sequence_end = saved_end_;
+  --t_task_depth;
 }
+
+int parallel_task_depth() { return t_task_depth; }
 
 }  // namespace detail
 std::int64_t live_nodes() { return g_live_nodes.load(std::memory_order_relaxed); }

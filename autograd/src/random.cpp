@@ -6,10 +6,18 @@
 #include <numeric>
 
 #include "allocation.hpp"
+#include "checkpoint_frame.hpp"
 #include "ops/op_helpers.hpp"
 #include "tapegrad/autograd/error.hpp"
 
 namespace tg {
+
+uint64_t Generator::advance(uint64_t n) {
+  detail::checkpoint_note_draw(*this, n);
+  const uint64_t first = offset_;
+  offset_ += n;
+  return first;
+}
 
 uint64_t Generator::bits(uint64_t c) const {
   uint64_t z = seed_ * 0x9E3779B97F4A7C15ULL + c * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "checkpoint_frame.hpp"
 #include "tapegrad/autograd/error.hpp"
 #include "tapegrad/autograd/forward_rule.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
@@ -11,6 +12,18 @@ namespace tg {
 
 SavedTensor::SavedTensor(const Tensor& t, const std::shared_ptr<Node>& owner) {
   if (!t.defined()) return;
+  if (auto recomputed = detail::checkpoint_saving(t)) {  // Note [Recomputed saved tensors]
+    frame_ = std::move(recomputed->frame);
+    slot_ = recomputed->slot;
+    requires_grad_ = t.requires_grad();
+    output_nr_ = t.output_nr();
+    is_output_ = t.grad_fn() == owner;
+    if (is_output_)
+      owner_ = owner;
+    else
+      grad_fn_ = t.grad_fn();
+    return;
+  }
   version_ = t.impl()->storage->version;
   mark_ = detail::SavedMark(t.impl()->storage);
   requires_grad_ = t.requires_grad();
@@ -35,7 +48,27 @@ SavedTensor::SavedTensor(const Tensor& t, const std::shared_ptr<Node>& owner) {
   }
 }
 
+namespace detail {
+void throw_modified_after_save(std::string_view op, uint64_t seq, const Tensor& t,
+                               uint32_t saved_version) {
+  throw GraphError(fmt::format(
+      "{} (seq {}): a tensor of shape {} saved for backward was modified in place after it "
+      "was saved (version {} -> {}); clone it before modifying it",
+      op, seq, t.shape().str(), saved_version, t.impl()->storage->version));
+}
+}  // namespace detail
+
+void SavedTensor::release_recomputed() const { detail::checkpoint_rule_done(*frame_, slot_); }
+
 Tensor SavedTensor::unpack(std::string_view op, uint64_t seq) const {
+  if (frame_) {
+    // A fresh handle on the recomputed values, linked as the value saved in forward was.
+    Tensor out = detail::checkpoint_value(*frame_, slot_, op, seq).detach();
+    out.impl()->requires_grad = requires_grad_;
+    out.impl()->grad_fn = is_output_ ? owner_.lock() : grad_fn_;
+    out.impl()->output_nr = output_nr_;
+    return out;
+  }
   if (!data_.defined())
     throw GraphError(fmt::format(
         "{} (seq {}): trying to run backward through the graph a second time, but its saved "
@@ -43,10 +76,7 @@ Tensor SavedTensor::unpack(std::string_view op, uint64_t seq) const {
         "backward/grad call",
         op, seq));
   if (data_.impl()->storage->version != version_)
-    throw GraphError(fmt::format(
-        "{} (seq {}): a tensor of shape {} saved for backward was modified in place after it "
-        "was saved (version {} -> {}); clone it before modifying it",
-        op, seq, data_.shape().str(), version_, data_.impl()->storage->version));
+    detail::throw_modified_after_save(op, seq, data_, version_);
   if (!is_output_) return data_;
   // Re-attach the output to its node, which is alive while its backward runs.
   Tensor out = data_.detach();

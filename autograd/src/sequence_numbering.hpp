@@ -55,4 +55,8 @@ class ParallelNumbering {
   uint64_t first_ = 0, span_ = 0;
 };
 
+/// How many task scopes are open on this thread: a checkpoint numbers only the values saved
+/// at its own depth, never those of a parallel task (whichever thread runs it).
+int parallel_task_depth();
+
 }  // namespace tg::detail

@@ -7,6 +7,7 @@
 #include "tapegrad/autograd/function.hpp"
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/gradcheck.hpp"
+#include "tapegrad/autograd/gradient_checkpoint.hpp"
 #include "tapegrad/autograd/hessian.hpp"
 #include "tapegrad/autograd/introspect.hpp"
 #include "tapegrad/autograd/ops/conversion.hpp"

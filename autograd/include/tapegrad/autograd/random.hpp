@@ -15,12 +15,9 @@ class Generator {
   explicit Generator(uint64_t seed = 0) : seed_(seed) {}
   uint64_t seed() const { return seed_; }
   uint64_t offset() const { return offset_; }
-  /// Reserves `n` counters and returns the first.
-  uint64_t advance(uint64_t n) {
-    const uint64_t first = offset_;
-    offset_ += n;
-    return first;
-  }
+  /// Reserves `n` counters and returns the first. (Every draw comes through here, so a
+  /// checkpointed forward can tell which generators it drew from: gradient_checkpoint.hpp.)
+  uint64_t advance(uint64_t n);
   /// 64 random bits for counter `c` (a SplitMix64-style mix of seed and counter).
   uint64_t bits(uint64_t c) const;
   /// Uniform in [0, 1) for counter `c` (53 random bits).

@@ -86,7 +86,9 @@ class RuleNode final : public Node {
   bool once_differentiable() const override { return detail::once_differentiable_rule<Rule>(); }
   TensorList apply(TensorList&& grads) override {
     BackwardContext ctx(*this, grads, saved_, detail::rule_attributes(*rule_));
-    return (*rule_)(ctx);
+    TensorList input_grads = (*rule_)(ctx);
+    for (const auto& s : saved_) s.rule_finished();  // lets go of values a checkpoint recomputed
+    return input_grads;
   }
   void release_saved() override {
     for (auto& s : saved_) s.release();

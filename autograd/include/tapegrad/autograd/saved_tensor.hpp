@@ -5,6 +5,11 @@
 // other alive forever. An output is therefore saved without its grad_fn, plus a weak
 // pointer to the node; unpacking it during backward (when the node is certainly alive)
 // re-attaches the node, so a rule written with the output stays differentiable.
+//
+// Inside tg::checkpoint (gradient_checkpoint.hpp) a SavedTensor keeps no values: it names a
+// slot of the checkpoint's frame, which recomputes them in backward, and keeps only the
+// links (node, output number) the unpacked tensor must carry (Note [Recomputed saved
+// tensors] in autograd/src/gradient_checkpoint.cpp).
 #pragma once
 #include <memory>
 
@@ -13,6 +18,8 @@
 namespace tg {
 
 namespace detail {
+class CheckpointFrame;  // autograd/src/checkpoint_frame.hpp
+
 /// Counts one holder in a storage's `saved_for_backward` while it lives (Note [Version
 /// counter] in storage.hpp); copies count again.
 class SavedMark {
@@ -48,8 +55,16 @@ class SavedTensor {
   void release() {
     data_ = Tensor();
     mark_ = detail::SavedMark();
+    frame_.reset();
+    grad_fn_.reset();
   }
+  /// Bytes of values held: 0 for a value a checkpoint recomputes.
   std::size_t nbytes() const { return data_.defined() ? data_.nbytes() : 0; }
+  /// Called once the rule that unpacked this value has run: a recomputed value is then
+  /// dropped from its checkpoint frame for the running pass.
+  void rule_finished() const {
+    if (frame_) release_recomputed();
+  }
 
  private:
   Tensor data_;                        // inputs: the tensor itself; outputs: detached alias
@@ -61,6 +76,13 @@ class SavedTensor {
   bool requires_grad_ = false;
   uint32_t version_ = 0;
   detail::SavedMark mark_;
+  // Recomputed values only (Note [Recomputed saved tensors]): the frame and slot that give
+  // the values back, and for a saved input, the node that produced it.
+  std::shared_ptr<detail::CheckpointFrame> frame_;
+  uint32_t slot_ = 0;
+  std::shared_ptr<Node> grad_fn_;
+
+  void release_recomputed() const;
 };
 
 }  // namespace tg

@@ -30,6 +30,11 @@ struct Storage {
 
 /// Bytes currently held by all live storages (for leak tests and the tape inspector).
 std::int64_t live_bytes();
+/// The most bytes live storages have held at once since the last reset_peak_live_bytes()
+/// (or since the process started): every allocation updates it, from any thread.
+std::int64_t peak_live_bytes();
+/// Starts a new peak from the bytes live now (to measure one computation's peak).
+void reset_peak_live_bytes();
 /// The largest single block tapegrad will allocate, and the largest file it will read:
 /// the machine's physical memory (Note [Allocation limit] in autograd/src/allocation.hpp).
 std::size_t max_allocation_bytes();
