@@ -57,6 +57,22 @@ void gemm_args(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_Gemm)->Apply(gemm_args);
 
+// The serial/parallel crossover of GEMMs (gemm.cpp's kSerialMacs, docs/kernels.md): the
+// layers of the 128-wide MLPs at rows m = 32 … 512 (a batch of 128 is m = 128; forward-mode
+// tangents stack to m = 128·(D + 2)), all three forms, 1 and 2 threads.
+void BM_GemmSmall(benchmark::State& st) { BM_Gemm(st); }
+void gemm_small_args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"m", "n", "k", "ta", "tb", "threads"});
+  for (int threads : {1, 2})
+    for (int64_t m : {32, 64, 128, 256, 512}) {
+      b->Args({m, 128, 128, 0, 0, threads});
+      b->Args({m, 128, 128, 0, 1, threads});
+      b->Args({128, 128, m, 1, 0, threads});
+    }
+  b->UseRealTime();
+}
+BENCHMARK(BM_GemmSmall)->Apply(gemm_small_args);
+
 // Args: n, threads. Bytes counted: reads + writes (no write-allocate).
 void BM_Copy(benchmark::State& st) {
   const int64_t n = st.range(0);

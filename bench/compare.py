@@ -34,7 +34,7 @@ def shapes():
 
 def run_ours(build, min_time):
     exe = os.path.join(build, "bench", "tapegrad-bench")
-    cmd = [exe, "--benchmark_filter=BM_Gemm|BM_Copy|BM_Unary|BM_Binary|BM_BiasAdd|BM_Sum|BM_Max"
+    cmd = [exe, "--benchmark_filter=BM_Gemm/|BM_Copy|BM_Unary|BM_Binary|BM_BiasAdd|BM_Sum|BM_Max"
            "|BM_Small16|BM_OpChain", "--benchmark_format=json",
            f"--benchmark_min_time={min_time}", "--benchmark_repetitions=3",
            "--benchmark_report_aggregates_only=true"]

@@ -18,7 +18,7 @@ import argparse
 import os
 import statistics
 
-from compare_e2e import loadavg, ours_run, torch_run
+from harness import loadavg, ours_run, torch_run
 
 OURS = ["sm_exact_d{}", "sm_exact_loop_d{}", "sm_exact_replicated_d{}", "sm_exact_grad_loop_d{}"]
 TORCH = ["sm_exact_grad_loop_d{}", "sm_exact_batched_d{}"]
@@ -48,7 +48,7 @@ def main():
         return statistics.median(r["ms_per_step"] for r in runs[key])
 
     def mem(key):
-        return statistics.median(r["peak_rss_mb"] - r["base_rss_mb"] for r in runs[key])
+        return statistics.median(r["max_rss_mb"] - r["base_rss_mb"] for r in runs[key])
 
     print("| D | threads | Forward (default) | Loop | Replicated | tg::grad loop | PyTorch best (form, threads) "
           "| default / PyTorch | peak MB: default / PyTorch best |")

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""PyTorch twins of tapegrad-bench's end-to-end workloads (bench/workload_gan.cpp).
+"""PyTorch twins of tapegrad-bench's reference workloads (bench/workload_*.cpp).
 
-    /usr/bin/python3 bench/torch_twin.py --workload gan_mlp32_b64 --threads 1 [--steps-per-run N]
+    /usr/bin/python3 bench/torch_twin.py --workload gan_small --threads 1 [--steps-per-run N]
 
-Same shapes, optimiser (Adam, lr 1e-4, betas (0.5, 0.9)) and step structure as the C++ side;
-prints exactly one line {"workload": NAME, "threads": N, "ms_per_step": MEDIAN}, the median of
-15 timed runs after a warm-up of at least 3 steps and 0.2 s, as tapegrad-bench does. Without
---steps-per-run a run lasts ~50 ms; compare_e2e.py passes the same count to both sides.
+Same names, shapes, optimisers and step structure as the C++ side (and as libtorch-bench);
+prints exactly one line {"workload", "threads", "ms_per_step", "base_rss_mb", "max_rss_mb"},
+the median of 15 timed runs after a warm-up of at least 3 steps and 0.2 s, and the resident
+memory after `import torch` and at its peak (/proc/self/status), as tapegrad-bench does.
+Without --steps-per-run a run lasts ~50 ms.
 """
 import argparse
 import json
@@ -43,54 +44,42 @@ def ring_sampler(k=8, radius=2.0, std=0.02):
     return sample
 
 
-def gan_step(width, batch, penalty):
-    g = mlp([2, width, width, 2])
-    d = mlp([2, width, width, 1])
+def gan_step(data_dim, noise_dim, hidden, batch, gp_lambda=0.0, fixed_data=False):
+    """bench/workload_gan.cpp: one D update on softplus(-D(data)) + softplus(D(G(z))) with
+    G(z) detached (plus GAN-GP, alpha per sample, if gp_lambda > 0), one G update on
+    softplus(-D(G(z'))) with D frozen and a fresh z'."""
+    g = mlp([noise_dim, *hidden, data_dim])
+    d = mlp([data_dim, *hidden, 1])
     opt_g = torch.optim.Adam(g.parameters(), **ADAM)
     opt_d = torch.optim.Adam(d.parameters(), **ADAM)
-    sample = ring_sampler()
+    if fixed_data:
+        fixed = torch.rand(batch, data_dim)
+        sample = lambda n: fixed  # noqa: E731
+    else:
+        sample = ring_sampler()
 
     def step():
-        # Discriminator: -V = mean softplus(-a(real)) + mean softplus(a(fake)), plus GAN-GP.
         real = sample(batch)
         with torch.no_grad():
-            fake = g(torch.randn(batch, 2))
+            fake = g(torch.randn(batch, noise_dim))
         d_loss = F.softplus(-d(real)).mean() + F.softplus(d(fake)).mean()
-        if penalty:
+        if gp_lambda:
             alpha = torch.rand(batch, 1)
             x = (alpha * real + (1 - alpha) * fake).detach().requires_grad_()
             grad_x, = torch.autograd.grad(d(x).sum(), x, create_graph=True)
             gap = grad_x.flatten(1).norm(dim=1) - 1.0
-            d_loss = d_loss + (gap * gap).mean() * 1.0
+            d_loss = d_loss + (gap * gap).mean() * gp_lambda
         opt_d.zero_grad()
         d_loss.backward()
         opt_d.step()
         opt_d.zero_grad()
-        # Generator: non-saturating cost mean softplus(-a(G(z))), with D frozen as
-        # tg::est::GameDriver does (no gradient is written into D's weights).
+        # D frozen as tg::est::GameDriver does (no gradient is written into D's weights).
         d.requires_grad_(False)
-        g_cost = F.softplus(-d(g(torch.randn(batch, 2)))).mean()
+        g_cost = F.softplus(-d(g(torch.randn(batch, noise_dim)))).mean()
         opt_g.zero_grad()
         g_cost.backward()
         opt_g.step()
         d.requires_grad_(True)
-
-    return step
-
-
-def mlp_mnist_step():
-    batch, classes = 100, 10
-    net = mlp([784, 1200, 1200, classes])
-    opt = torch.optim.Adam(net.parameters(), **ADAM)
-    x = torch.rand(batch, 784)
-    labels = torch.tensor([(i * 7) % classes for i in range(batch)]).view(batch, 1)
-
-    def step():
-        # Cross-entropy: -mean_i log_softmax(logits)_i[y_i].
-        loss = -torch.log_softmax(net(x), 1).gather(1, labels).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
 
     return step
 
@@ -123,13 +112,27 @@ def sm_exact_step(dim, batched):
     return step
 
 
+def gemm_step(n):
+    a, b = torch.randn(n, n), torch.randn(n, n)
+
+    def step():
+        with torch.no_grad():
+            torch.mm(a, b)
+
+    return step
+
+
 WORKLOADS = {
-    "gan_mlp32_b64": lambda: gan_step(32, 64, False),
-    "gan_mlp128_b256": lambda: gan_step(128, 256, False),
-    "gangp_mlp128_b256": lambda: gan_step(128, 256, True),
-    "mlp_mnist_b100": mlp_mnist_step,
+    "gan_small": lambda: gan_step(2, 2, [32, 32], 64),
+    "gan_toy": lambda: gan_step(2, 2, [512, 512, 512], 256),
+    "gan_toy_gp": lambda: gan_step(2, 2, [512, 512, 512], 256, gp_lambda=10.0),
+    "gan_mnist": lambda: gan_step(784, 100, [1200, 1200], 100, fixed_data=True),
+    "gemm_256": lambda: gemm_step(256),
+    "gemm_1024": lambda: gemm_step(1024),
 }
 for _d in (2, 16, 64):
+    # The reference table's name: PyTorch's faster form, the autograd.grad loop.
+    WORKLOADS[f"sm_exact_d{_d}"] = lambda d=_d: sm_exact_step(d, False)
     WORKLOADS[f"sm_exact_grad_loop_d{_d}"] = lambda d=_d: sm_exact_step(d, False)
     WORKLOADS[f"sm_exact_batched_d{_d}"] = lambda d=_d: sm_exact_step(d, True)
 
@@ -170,7 +173,7 @@ def main():
     print(json.dumps({"workload": args.workload, "threads": torch.get_num_threads(),
                       "ms_per_step": round(statistics.median(ms), 6),
                       "base_rss_mb": round(base_mb, 1),
-                      "peak_rss_mb": round(status_mb("VmHWM"), 1)}))
+                      "max_rss_mb": round(status_mb("VmHWM"), 1)}))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
-// End-to-end training workloads: one registered step each, mirrored line for line by
-// bench/torch_twin.py (same shapes, optimiser and step structure) for compare_e2e.py.
+// The reference GAN workloads (issue 12): one registered training step each, mirrored line
+// for line by bench/torch_twin.py and bench/libtorch_bench.cpp.
 //
-//   gan_mlp32_b64      GAN on the 8-Gaussians ring, G 2→32→32→2, D 2→32→32→1, batch 64
-//   gan_mlp128_b256    the same with 128-wide MLPs, batch 256
-//   gangp_mlp128_b256  the same plus the GAN-GP penalty (double backprop every step)
-//   mlp_mnist_b100     a 784→1200→1200→10 ReLU classifier, cross-entropy, batch 100
+//   gan_small   8-Gaussians ring, G 2→32→32→2, D 2→32→32→1, batch 64
+//   gan_toy     the same with three hidden layers of 512, batch 256
+//   gan_toy_gp  gan_toy plus the GAN-GP penalty λ = 10 (α per sample) on the D step
+//   gan_mnist   G 100→1200→1200→784, D 784→1200→1200→1, batch 100; the data is one fixed
+//               random batch, uniform on [0, 1)^784 (MNIST-shaped), drawn once at set-up
 //
-// A GAN step is one tg::est::GameDriver step: one discriminator update on −V
-// (non-saturating game, plus the penalty if any) and one generator update on
-// E softplus(−a(G(z))) with the discriminator frozen; every optimiser is Adam with lr 1e-4,
+// All MLPs are ReLU with linear outputs; G's noise is N(0, I) (2-d for the ring GANs). A step
+// is one tg::est::GameDriver step: one D update on softplus(−D(data)) + softplus(D(G(z)))
+// with G(z) computed without recording (detached), plus the penalty if any, and one G update
+// on softplus(−D(G(z'))) with D frozen and a fresh z'. Every optimiser is Adam with lr 1e-4,
 // betas (0.5, 0.9).
 #include <memory>
+#include <vector>
 
 #include "tapegrad.hpp"
 #include "workloads.hpp"
@@ -20,73 +23,77 @@ namespace {
 
 const tg::optim::AdamOptions kAdam{.lr = 1e-4, .betas = {0.5, 0.9}};
 
+struct GanSpec {
+  int64_t data_dim;             ///< D's input and G's output
+  int64_t noise_dim;            ///< G's input
+  std::vector<int64_t> hidden;  ///< both players' hidden widths
+  int64_t batch;
+  double gp_lambda = 0;     ///< 0: no penalty
+  bool fixed_data = false;  ///< one fixed uniform batch instead of the 8-Gaussians ring
+};
+
+std::vector<int64_t> layer_sizes(int64_t in, const std::vector<int64_t>& hidden, int64_t out) {
+  std::vector<int64_t> sizes{in};
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  sizes.push_back(out);
+  return sizes;
+}
+
 struct GanState {
-  GanState(int64_t width, int64_t batch, bool penalty)
+  explicit GanState(const GanSpec& spec)
       : gen(0),
         ring(tg::data::GaussianMixture::ring(8)),
-        generator({2, width, width, 2}, tg::nn::Activation::ReLU, gen),
-        discriminator({2, width, width, 1}, tg::nn::Activation::ReLU, gen),
+        fixed_batch(spec.fixed_data ? tg::rand({spec.batch, spec.data_dim}, gen) : tg::Tensor{}),
+        generator(layer_sizes(spec.noise_dim, spec.hidden, spec.data_dim), tg::nn::Activation::ReLU,
+                  gen),
+        discriminator(layer_sizes(spec.data_dim, spec.hidden, 1), tg::nn::Activation::ReLU, gen),
         opt_g(generator.parameters(), kAdam),
         opt_d(discriminator.parameters(), kAdam),
         driver(
             {generator, opt_g}, {discriminator, opt_d},
-            [this](int64_t n, tg::Generator& g) { return ring.sample(n, g); },
-            [](int64_t n, tg::Generator& g) {
-              return tg::randn({n, 2}, g);
+            [this, fixed = spec.fixed_data](int64_t n, tg::Generator& g) {
+              return fixed ? fixed_batch : ring.sample(n, g);
+            },
+            [noise_dim = spec.noise_dim](int64_t n, tg::Generator& g) {
+              return tg::randn({n, noise_dim}, g);
             },
             gen,
-            {.batch_size = batch,
-             .penalty = tg::est::penalty(penalty ? tg::est::Penalty::GanGp : tg::est::Penalty::None,
-                                         1.0)}) {}
+            {.batch_size = spec.batch,
+             .penalty = spec.gp_lambda > 0
+                            ? tg::est::penalty(tg::est::Penalty::GanGp, spec.gp_lambda)
+                            : tg::est::PenaltyTerm{}}) {}
 
   tg::Generator gen;
   tg::data::GaussianMixture ring;
+  tg::Tensor fixed_batch;
   tg::nn::MLP generator, discriminator;
   tg::optim::Adam opt_g, opt_d;
   tg::est::GameDriver driver;
 };
 
-Step gan_workload(int64_t width, int64_t batch, bool penalty) {
-  auto state = std::make_shared<GanState>(width, batch, penalty);
+Step gan_workload(const GanSpec& spec) {
+  auto state = std::make_shared<GanState>(spec);
   return [state] { state->driver.step(); };
 }
 
-/// A classifier step on a fixed random batch: mean −log softmax(f(x))[label], Adam.
-struct MlpState {
-  static constexpr int64_t kBatch = 100, kClasses = 10;
-  MlpState()
-      : gen(0),
-        net({784, 1200, 1200, kClasses}, tg::nn::Activation::ReLU, gen),
-        opt(net.parameters(), kAdam),
-        x(tg::rand({kBatch, 784}, gen)) {
-    labels.shape = tg::Shape{kBatch, 1};
-    for (int64_t i = 0; i < kBatch; ++i) labels.values.push_back((i * 7) % kClasses);
-  }
-
-  void step() {
-    // Cross-entropy: −mean_i log_softmax(logits)_i[y_i].
-    const tg::Tensor logp = tg::log_softmax(net(x), 1);
-    tg::Tensor loss = -tg::mean(tg::gather(logp, 1, labels));
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-  }
-
-  tg::Generator gen;
-  tg::nn::MLP net;
-  tg::optim::Adam opt;
-  tg::Tensor x;
-  tg::Index labels;
-};
-
 }  // namespace
 
-TG_REGISTER_WORKLOAD(gan_mlp32_b64) { return gan_workload(32, 64, false); }
-TG_REGISTER_WORKLOAD(gan_mlp128_b256) { return gan_workload(128, 256, false); }
-TG_REGISTER_WORKLOAD(gangp_mlp128_b256) { return gan_workload(128, 256, true); }
-TG_REGISTER_WORKLOAD(mlp_mnist_b100) {
-  auto state = std::make_shared<MlpState>();
-  return [state] { state->step(); };
+TG_REGISTER_WORKLOAD(gan_small) {
+  return gan_workload({.data_dim = 2, .noise_dim = 2, .hidden = {32, 32}, .batch = 64});
+}
+TG_REGISTER_WORKLOAD(gan_toy) {
+  return gan_workload({.data_dim = 2, .noise_dim = 2, .hidden = {512, 512, 512}, .batch = 256});
+}
+TG_REGISTER_WORKLOAD(gan_toy_gp) {
+  return gan_workload(
+      {.data_dim = 2, .noise_dim = 2, .hidden = {512, 512, 512}, .batch = 256, .gp_lambda = 10});
+}
+TG_REGISTER_WORKLOAD(gan_mnist) {
+  return gan_workload({.data_dim = 784,
+                       .noise_dim = 100,
+                       .hidden = {1200, 1200},
+                       .batch = 100,
+                       .fixed_data = true});
 }
 
 }  // namespace tgbench

@@ -1,16 +1,16 @@
-// Workload runner and the GEMM workloads (tg::matmul of two N×N float32 tensors).
+// Workload runner: the registry, the flags, the timing loop and the JSON line, shared by
+// tapegrad-bench and libtorch-bench so both sides time and measure memory the same way.
 #include "workloads.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include "tapegrad/autograd.hpp"
-#include "tapegrad/autograd/parallel.hpp"
 
 namespace tgbench {
 
@@ -18,6 +18,25 @@ std::map<std::string, Setup>& workloads() {
   static std::map<std::string, Setup> registry;
   return registry;
 }
+
+WorkloadArgs parse_workload_args(int argc, char** argv) {
+  WorkloadArgs args;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--workload") == 0 && i + 1 < argc)
+      args.workload = argv[++i];
+    else if (std::strncmp(argv[i], "--workload=", 11) == 0)
+      args.workload = argv[i] + 11;
+    else if (std::strcmp(argv[i], "--json") == 0)
+      args.json = true;
+    else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+      args.threads = static_cast<int>(std::strtol(argv[++i], nullptr, 10));
+    else if (std::strcmp(argv[i], "--steps-per-run") == 0 && i + 1 < argc)
+      args.steps_per_run = std::strtol(argv[++i], nullptr, 10);
+  }
+  return args;
+}
+
+namespace {
 
 /// A "VmRSS" (resident now) or "VmHWM" (peak resident) line of /proc/self/status, in MiB.
 /// Not getrusage's ru_maxrss, which survives exec and so reports the launching process's peak.
@@ -28,10 +47,12 @@ double status_mb(const std::string& key) {
   return 0;
 }
 
-int run_workload(const std::string& name, bool json, long steps_per_run) {
-  const auto it = workloads().find(name);
+}  // namespace
+
+int run_workload(const WorkloadArgs& args, int threads, const std::string& isa) {
+  const auto it = workloads().find(args.workload);
   if (it == workloads().end()) {
-    fmt::print(stderr, "tapegrad-bench: unknown workload '{}'; known:", name);
+    fmt::print(stderr, "unknown workload '{}'; known:", args.workload);
     for (const auto& [n, s] : workloads()) fmt::print(stderr, " {}", n);
     fmt::print(stderr, "\n");
     return 2;
@@ -48,8 +69,8 @@ int run_workload(const std::string& name, bool json, long steps_per_run) {
   }
   const double step_s =
       std::chrono::duration<double>(Clock::now() - warm_start).count() / double(warm_steps);
-  const int64_t per_run = steps_per_run > 0
-                              ? int64_t{steps_per_run}
+  const int64_t per_run = args.steps_per_run > 0
+                              ? int64_t{args.steps_per_run}
                               : std::max<int64_t>(1, static_cast<int64_t>(0.05 / step_s));
   constexpr int kRuns = 15;
   std::vector<double> ms;
@@ -61,33 +82,16 @@ int run_workload(const std::string& name, bool json, long steps_per_run) {
   }
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
-  if (json)
+  const std::string isa_key = isa.empty() ? "" : fmt::format("\"isa\": \"{}\", ", isa);
+  if (args.json)
     fmt::print(
-        "{{\"workload\": \"{}\", \"threads\": {}, \"isa\": \"{}\", \"ms_per_step\": {:.6g}, "
-        "\"base_rss_mb\": {:.1f}, \"peak_rss_mb\": {:.1f}}}\n",
-        name, tg::get_num_threads(), tg::cpu_capability(), median, base_mb, status_mb("VmHWM"));
+        "{{\"workload\": \"{}\", \"threads\": {}, {}\"ms_per_step\": {:.6g}, "
+        "\"base_rss_mb\": {:.1f}, \"max_rss_mb\": {:.1f}}}\n",
+        args.workload, threads, isa_key, median, base_mb, status_mb("VmHWM"));
   else
-    fmt::print("{}: {:.4g} ms per step (median of {} runs of {} steps, {} threads, {})\n", name,
-               median, kRuns, per_run, tg::get_num_threads(), tg::cpu_capability());
+    fmt::print("{}: {:.4g} ms per step (median of {} runs of {} steps, {} threads{})\n",
+               args.workload, median, kRuns, per_run, threads, isa.empty() ? "" : ", " + isa);
   return 0;
 }
-
-namespace {
-
-Step gemm_workload(int64_t n) {
-  tg::Generator gen(0);
-  tg::Tensor a = tg::randn({n, n}, gen), b = tg::randn({n, n}, gen);
-  return [a, b] {
-    tg::NoGradGuard no_grad;
-    tg::Tensor c = tg::matmul(a, b);
-  };
-}
-
-}  // namespace
-
-TG_REGISTER_WORKLOAD(gemm_64) { return gemm_workload(64); }
-TG_REGISTER_WORKLOAD(gemm_256) { return gemm_workload(256); }
-TG_REGISTER_WORKLOAD(gemm_1024) { return gemm_workload(1024); }
-TG_REGISTER_WORKLOAD(gemm_2048) { return gemm_workload(2048); }
 
 }  // namespace tgbench

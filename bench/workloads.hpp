@@ -1,10 +1,10 @@
-// The workload registry behind `tapegrad-bench --workload NAME`.
+// The workload registry and runner behind `tapegrad-bench --workload NAME` and its LibTorch
+// twin `libtorch-bench` (both link workloads.cpp, which depends on neither library).
 //
 // A workload is a name and a setup function; setup builds its state (tensors, a model, an
-// optimiser) and returns the step to time. End-to-end training workloads register here the
-// same way the GEMM ones do:
+// optimiser) and returns the step to time:
 //
-//   TG_REGISTER_WORKLOAD(gan_mlp32) { auto net = ...; return [=]() mutable { train_step(); }; }
+//   TG_REGISTER_WORKLOAD(gan_small) { auto state = ...; return [state] { state->step(); }; }
 #pragma once
 #include <functional>
 #include <map>
@@ -31,9 +31,21 @@ struct Registrar {
       #NAME, &TG_WORKLOAD_CONCAT(tg_workload_setup_, NAME));                          \
   static ::tgbench::Step TG_WORKLOAD_CONCAT(tg_workload_setup_, NAME)()
 
-/// Runs `name`: warm-up, then repeated timed runs of `steps_per_run` steps each (0: as many
-/// as last ~50 ms); prints one JSON line if json, else a sentence. Returns a process exit
-/// code.
-int run_workload(const std::string& name, bool json, long steps_per_run = 0);
+/// The flags both binaries take: --workload NAME [--json] [--threads T] [--steps-per-run N].
+struct WorkloadArgs {
+  std::string workload;    ///< empty: no workload asked for
+  bool json = false;       ///< one JSON line instead of a sentence
+  int threads = 0;         ///< 0: the library's default
+  long steps_per_run = 0;  ///< 0: as many as last ~50 ms
+};
+/// Reads the flags above and ignores every other argument (Google Benchmark's).
+WorkloadArgs parse_workload_args(int argc, char** argv);
+
+/// Runs args.workload: warm-up, then 15 timed runs of args.steps_per_run steps each; prints
+/// one line {"workload", "threads", ["isa",] "ms_per_step", "base_rss_mb", "max_rss_mb"} if
+/// args.json, else a sentence. `threads` is the thread count in effect (set by the caller)
+/// and `isa` the kernels' instruction set, left out of the line if empty. Returns a process
+/// exit code.
+int run_workload(const WorkloadArgs& args, int threads, const std::string& isa);
 
 }  // namespace tgbench
