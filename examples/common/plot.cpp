@@ -360,8 +360,8 @@ void save_png(const std::vector<Panel>& panels, int columns, const std::string& 
 
 void save_png(const ImageGrid& grid, const std::string& path, int size) {
   const int64_t pixels_per_image = grid.height * grid.width;
-  const auto n = pixels_per_image > 0 ? static_cast<int64_t>(grid.pixels.size()) / pixels_per_image
-                                      : 0;
+  const auto n =
+      pixels_per_image > 0 ? static_cast<int64_t>(grid.pixels.size()) / pixels_per_image : 0;
   if (grid.rows <= 0 || grid.columns <= 0 || pixels_per_image <= 0 ||
       static_cast<int64_t>(grid.pixels.size()) != n * pixels_per_image ||
       n > grid.rows * grid.columns)
