@@ -46,11 +46,11 @@ struct Config {
   std::string data = tg::data::kFashionMnistDir;
   int64_t batch = 100;
   std::string optimizer = "adam";
-  double lr = 0;           // 0: 2e-3 for Adam, 0.1 for SGD
-  int64_t samples = 0;     // generator samples for the Parzen window (0: the default's)
-  int64_t validation = 0;  // validation points that choose σ (0: the default's)
-  int64_t test = 0;        // test points the log-likelihood is averaged over (0: the default's)
-  int64_t snapshot = 0;    // 0: a quarter of the run
+  double lr = 0;            // 0: 2e-3 for Adam, 0.1 for SGD
+  int64_t samples = 10000;  // generator samples for the Parzen window (the paper's count)
+  int64_t validation = 0;   // validation points that choose σ (0: the default's)
+  int64_t test = 0;         // test points the log-likelihood is averaged over (0: the default's)
+  int64_t snapshot = 0;     // 0: a quarter of the run
 };
 
 /// The paper's discriminator: dropout, maxout, dropout, maxout, dropout, one logit.
@@ -112,9 +112,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"adam", "sgd"}));
   app.add_option("--lr", cfg.lr, "learning rate (default 2e-3 for adam, 0.1 for sgd)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--samples", cfg.samples,
-                 "generator samples for the Parzen window (default 10000)")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--samples", cfg.samples, "generator samples for the Parzen window")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--validation", cfg.validation,
                  "validation points that choose sigma (default 1000, 10000 with --full)")
       ->check(CLI::Range(0, 10000));
@@ -127,7 +127,6 @@ int main(int argc, char** argv) {
   const int64_t steps = ex.flags().steps;
   const bool full = ex.flags().full;
   if (cfg.snapshot == 0) cfg.snapshot = std::max<int64_t>(1, steps / 4);
-  if (cfg.samples == 0) cfg.samples = 10000;
   if (cfg.validation == 0) cfg.validation = full ? 10000 : 1000;
   if (cfg.test == 0) cfg.test = full ? 10000 : 2000;
 
@@ -167,7 +166,7 @@ int main(int argc, char** argv) {
   auto next_batch = loader.begin();
   tg::est::GameDriver driver(
       {generator, *opt_g}, {*discriminator, *opt_d},
-      [&](int64_t, tg::Generator&) {
+      [&](int64_t /*n = batch*/, tg::Generator&) {
         if (next_batch == loader.end()) next_batch = loader.begin();
         const tg::Tensor x = (*next_batch).x;
         ++next_batch;
@@ -188,7 +187,8 @@ int main(int argc, char** argv) {
                    ex.path(file));
     ex.picture(file, fmt::format("100 generator samples at step {}", step));
   };
-  plot::save_png(image_grid(tg::slice(validation, 0, 0, 100), "Fashion-MNIST (validation)"),
+  plot::save_png(image_grid(tg::slice(validation, 0, 0, std::min<int64_t>(100, cfg.validation)),
+                            "Fashion-MNIST (validation)"),
                  ex.path("data.png"));
   ex.picture("data.png", "100 validation images, for comparison");
 
