@@ -66,7 +66,10 @@ std::pair<double, double> axis_range(double given_lo, double given_hi, Range dat
 }
 
 void set_colour_map(ColourMap map) {
-  if (map == ColourMap::Diverging) {
+  if (map == ColourMap::Grey) {
+    PLFLT pos[] = {0.0, 1.0}, level[] = {0.0, 1.0};
+    plscmap1l(1, 2, pos, level, level, level, nullptr);
+  } else if (map == ColourMap::Diverging) {
     PLFLT pos[] = {0.0, 0.5, 1.0};
     PLFLT r[] = {0.23, 1.0, 0.71}, g[] = {0.30, 1.0, 0.02}, b[] = {0.75, 1.0, 0.15};
     plscmap1l(1, 3, pos, r, g, b, nullptr);
@@ -80,6 +83,27 @@ void set_colour_map(ColourMap map) {
   plscmap1n(256);
 }
 
+// Colours nx × ny cells over [x0, x1]×[y0, y1] from the current colour map, cell (ix, iy)
+// by values[iy * nx + ix] mapped from [vmin, vmax]; cells with values outside that range
+// are left undrawn.
+void draw_cells(const std::vector<double>& values, size_t nx, size_t ny, double x0, double x1,
+                double y0, double y1, double vmin, double vmax) {
+  // PLplot wants column pointers, nodes[ix][iy], and colours the cell between nodes
+  // (ix, iy) and (ix + 1, iy + 1) by node (ix, iy): repeat the last column and row so that
+  // nx × ny cells get nx × ny values.
+  std::vector<PLFLT> storage((nx + 1) * (ny + 1));
+  std::vector<PLFLT*> nodes(nx + 1);
+  for (size_t ix = 0; ix <= nx; ++ix) {
+    nodes[ix] = &storage[ix * (ny + 1)];
+    for (size_t iy = 0; iy <= ny; ++iy)
+      nodes[ix][iy] = values[std::min(iy, ny - 1) * nx + std::min(ix, nx - 1)];
+  }
+  // With no transform, plimagefr spreads the (nx + 1) × (ny + 1) nodes evenly over the
+  // rectangle, and maps [vmin, vmax] onto the whole colour map.
+  plimagefr(nodes.data(), static_cast<PLINT>(nx + 1), static_cast<PLINT>(ny + 1), x0, x1, y0, y1,
+            vmin, vmax, vmin, vmax, nullptr, nullptr);
+}
+
 // Draws the heat map (cells, contours, annotations); returns the colour range.
 std::pair<double, double> draw_heat(const HeatMap& h) {
   Range values;
@@ -88,23 +112,11 @@ std::pair<double, double> draw_heat(const HeatMap& h) {
   double vmax = std::isnan(h.vmax) ? values.hi : h.vmax;
   if (!(vmax > vmin)) vmax = vmin + 1;
   set_colour_map(h.colours);
-
-  // PLplot wants column pointers, nodes[ix][iy], and colours the cell between nodes
-  // (ix, iy) and (ix + 1, iy + 1) by node (ix, iy): repeat the last column and row so that
-  // nx × ny cells get nx × ny values.
   const auto nx = static_cast<size_t>(h.nx), ny = static_cast<size_t>(h.ny);
-  auto cell = [&](size_t ix, size_t iy) { return std::clamp(h.values[iy * nx + ix], vmin, vmax); };
-  std::vector<PLFLT> storage((nx + 1) * (ny + 1));
-  std::vector<PLFLT*> nodes(nx + 1);
-  for (size_t ix = 0; ix <= nx; ++ix) {
-    nodes[ix] = &storage[ix * (ny + 1)];
-    for (size_t iy = 0; iy <= ny; ++iy)
-      nodes[ix][iy] = cell(std::min(ix, nx - 1), std::min(iy, ny - 1));
-  }
-  // With no transform, plimagefr spreads the (nx + 1) × (ny + 1) nodes evenly over the
-  // rectangle, and maps [vmin, vmax] onto the whole colour map.
-  plimagefr(nodes.data(), static_cast<PLINT>(nx + 1), static_cast<PLINT>(ny + 1), h.x0, h.x1, h.y0,
-            h.y1, vmin, vmax, vmin, vmax, nullptr, nullptr);
+  std::vector<double> clamped(h.values.size());
+  std::transform(h.values.begin(), h.values.end(), clamped.begin(),
+                 [&](double v) { return std::clamp(v, vmin, vmax); });
+  draw_cells(clamped, nx, ny, h.x0, h.x1, h.y0, h.y1, vmin, vmax);
 
   const double dx = (h.x1 - h.x0) / static_cast<double>(h.nx);
   const double dy = (h.y1 - h.y0) / static_cast<double>(h.ny);
@@ -132,7 +144,7 @@ std::pair<double, double> draw_heat(const HeatMap& h) {
       for (size_t ix = 0; ix < nx; ++ix) {
         const double v = h.values[iy * nx + ix];
         const double t = (std::clamp(v, vmin, vmax) - vmin) / (vmax - vmin);
-        plcol0(h.colours == ColourMap::Sequential && t < 0.55 ? 0 : 1);  // readable on the cell
+        plcol0(h.colours != ColourMap::Diverging && t < 0.55 ? 0 : 1);  // readable on the cell
         const std::string text = !h.cell_labels.empty() ? h.cell_labels[iy * nx + ix]
                                  : std::isfinite(v)     ? fmt::format("{:.3g}", v)
                                                         : "–";
@@ -282,6 +294,28 @@ void draw_panel(const Panel& p, PLINT first_colour) {
                     h - 5.0 * char_height);
 }
 
+// Opens a PLplot stream on `tmp`: the pngcairo driver, a width×height page, cmap0 from r, g, b
+// (white background first, black ink second). plinit() comes after the caller's layout calls.
+void begin_page(const std::string& tmp, int width, int height, const std::vector<PLINT>& r,
+                const std::vector<PLINT>& g, const std::vector<PLINT>& b) {
+  PLINT stream = 0;
+  plmkstrm(&stream);
+  plsdev("pngcairo");
+  plsfnam(tmp.c_str());
+  plspage(0, 0, width, height, 0, 0);
+  plscmap0(r.data(), g.data(), b.data(), static_cast<PLINT>(r.size()));
+}
+
+// Ends the stream and moves the finished file into place.
+void end_page(const std::string& tmp, const std::string& path) {
+  plend1();
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec || !std::filesystem::exists(path))
+    throw IoError(fmt::format("plot: could not write '{}' ({})", path,
+                              ec ? ec.message() : "PLplot's pngcairo driver wrote nothing"));
+}
+
 }  // namespace
 
 Rgb palette(size_t i) {
@@ -316,23 +350,55 @@ void save_png(const std::vector<Panel>& panels, int columns, const std::string& 
   }
 
   const std::string tmp = path + ".tmp";
-  PLINT stream = 0;
-  plmkstrm(&stream);
-  plsdev("pngcairo");
-  plsfnam(tmp.c_str());
-  plspage(0, 0, width, height, 0, 0);
-  plscmap0(r.data(), g.data(), b.data(), static_cast<PLINT>(r.size()));
+  begin_page(tmp, width, height, r, g, b);
   plssub(columns, rows);
   plinit();
   plfontld(1);
   for (size_t i = 0; i < panels.size(); ++i) draw_panel(panels[i], first_colour[i]);
-  plend1();
+  end_page(tmp, path);
+}
 
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec || !std::filesystem::exists(path))
-    throw IoError(fmt::format("plot: could not write '{}' ({})", path,
-                              ec ? ec.message() : "PLplot's pngcairo driver wrote nothing"));
+void save_png(const ImageGrid& grid, const std::string& path, int size) {
+  const int64_t pixels_per_image = grid.height * grid.width;
+  const auto n =
+      pixels_per_image > 0 ? static_cast<int64_t>(grid.pixels.size()) / pixels_per_image : 0;
+  if (grid.rows <= 0 || grid.columns <= 0 || pixels_per_image <= 0 ||
+      static_cast<int64_t>(grid.pixels.size()) != n * pixels_per_image ||
+      n > grid.rows * grid.columns)
+    throw ValueError(fmt::format(
+        "plot '{}': {} pixel values for a {}×{} grid of {}×{} images; expected a whole number "
+        "of images, at most {}",
+        grid.title, grid.pixels.size(), grid.rows, grid.columns, grid.height, grid.width,
+        grid.rows * grid.columns));
+
+  // The mosaic: one-pixel gaps around every image, valued below the colour range so that
+  // they stay the white page. Cell (ix, iy) counts iy from the bottom, image rows from the top.
+  constexpr int64_t gap = 1;
+  const int64_t nx = grid.columns * (grid.width + gap) + gap;
+  const int64_t ny = grid.rows * (grid.height + gap) + gap;
+  std::vector<double> mosaic(static_cast<size_t>(nx * ny), -1.0);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t left = gap + (i % grid.columns) * (grid.width + gap);
+    const int64_t top = gap + (i / grid.columns) * (grid.height + gap);
+    for (int64_t r = 0; r < grid.height; ++r)
+      for (int64_t c = 0; c < grid.width; ++c)
+        mosaic[static_cast<size_t>((ny - 1 - (top + r)) * nx + left + c)] = std::clamp(
+            grid.pixels[static_cast<size_t>((i * grid.height + r) * grid.width + c)], 0.0, 1.0);
+  }
+
+  const std::string tmp = path + ".tmp";
+  begin_page(tmp, size, size, {255, 0}, {255, 0}, {255, 0});
+  plinit();
+  plfontld(1);
+  pladv(0);
+  plvpas(0.03, 0.97, 0.03, 0.92, static_cast<double>(ny) / static_cast<double>(nx));
+  plwind(0, static_cast<double>(nx), 0, static_cast<double>(ny));
+  set_colour_map(ColourMap::Grey);
+  draw_cells(mosaic, static_cast<size_t>(nx), static_cast<size_t>(ny), 0, static_cast<double>(nx),
+             0, static_cast<double>(ny), 0.0, 1.0);
+  plcol0(1);
+  plmtex("t", 1.5, 0.5, 0.5, grid.title.c_str());
+  end_page(tmp, path);
 }
 
 }  // namespace tg::examples::plot

@@ -6,7 +6,8 @@
 //   dashed lines, dots) with a legend of the labelled ones;
 // - a heat map can also be a table as a figure: named categories on both axes and the
 //   value printed in each cell;
-// - save_png writes one panel, or several on a grid of `columns`, as a PNG.
+// - save_png writes one panel, or several on a grid of `columns`, as a PNG;
+// - an ImageGrid is a mosaic of small grey-scale images (generator samples) under a title.
 //
 //   plot::Panel p{.title = "loss", .xlabel = "step", .ylabel = "J"};
 //   p.series.push_back({.x = steps, .y = losses, .label = "NCE"});
@@ -41,6 +42,7 @@ struct Series {
 enum class ColourMap {
   Sequential,  ///< dark blue → green → yellow (viridis-like), for magnitudes
   Diverging,   ///< blue → white → red, for probabilities around ½ or signed values
+  Grey,        ///< black → white, for grey-scale images
 };
 
 /// values[iy * nx + ix] is the value of the cell centred at
@@ -82,5 +84,21 @@ void save_png(const Panel& panel, const std::string& path, int width = 800, int 
 /// Several panels on a grid of `columns` (row by row).
 void save_png(const std::vector<Panel>& panels, int columns, const std::string& path, int width,
               int height);
+
+/// `rows`×`columns` grey-scale images of `height`×`width` pixels, drawn without axes, each
+/// pixel a square, separated by thin white gaps. Image i (row by row of the grid) has pixel
+/// (r, c) (r = 0 at the top) at pixels[(i·height + r)·width + c], in [0, 1]: 0 black, 1
+/// white (values outside are clipped). Fewer images than cells leave the last cells empty.
+struct ImageGrid {
+  std::string title{};
+  int64_t rows = 0, columns = 0;
+  int64_t height = 0, width = 0;
+  std::vector<double> pixels{};
+};
+
+/// The grid as a `size`×`size` PNG (the mosaic fitted inside, the title above). Throws
+/// tg::ValueError unless pixels holds a whole number of images, at most rows·columns, and
+/// tg::IoError if the file is not written.
+void save_png(const ImageGrid& grid, const std::string& path, int size = 800);
 
 }  // namespace tg::examples::plot

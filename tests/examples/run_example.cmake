@@ -8,10 +8,21 @@
 #   FILES      other files that must exist in OUT and be non-empty (CSV logs)
 #   RANGES     optional name:low:high triples: low <= value <= high
 #   PNG_CHECK  the png_check executable
+#   EXPECT_ERROR  optional: the run must fail (non-zero exit) with this text on stderr, and
+#              nothing else is checked
 cmake_minimum_required(VERSION 3.20)
 file(REMOVE_RECURSE "${OUT}")
 execute_process(COMMAND "${EXAMPLE}" ${ARGS} --json --out "${OUT}"
                 OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr RESULT_VARIABLE rc)
+if(DEFINED EXPECT_ERROR AND NOT EXPECT_ERROR STREQUAL "")
+  string(FIND "${stderr}" "${EXPECT_ERROR}" at)
+  if(rc EQUAL 0 OR at EQUAL -1)
+    message(FATAL_ERROR
+            "expected a failure naming '${EXPECT_ERROR}', got exit ${rc} with:\n${stderr}")
+  endif()
+  message(STATUS "failed as expected (exit ${rc}):\n${stderr}")
+  return()
+endif()
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${EXAMPLE} exited with ${rc}:\n${stderr}")
 endif()

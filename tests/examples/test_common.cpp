@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -127,6 +128,36 @@ TEST(ExamplesPlot, WritesAPngAndNamesInconsistentData) {
   EXPECT_EQ(error_message([&] { plot::save_png(bad_names, (dir / "c.png").string()); }),
             "plot 't': 1 x and 0 y category names for 2×2 cells");
   EXPECT_FALSE(fs::exists(dir / "a.png") || fs::exists(dir / "b.png") || fs::exists(dir / "c.png"));
+}
+
+TEST(ExamplesPlot, ImageGridWritesASquarePngAndNamesBadSizes) {
+  const fs::path dir = scratch("image_grid");
+  // Three 2×3 images on a 2×2 grid (the last cell stays empty).
+  plot::ImageGrid grid{.title = "samples", .rows = 2, .columns = 2, .height = 2, .width = 3};
+  for (int i = 0; i < 3 * 6; ++i) grid.pixels.push_back(i / 17.0);
+  plot::save_png(grid, (dir / "grid.png").string(), 200);
+  const std::string png = read(dir / "grid.png");
+  ASSERT_GE(png.size(), 24u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  auto be32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(png[at + i]);
+    return v;
+  };
+  EXPECT_EQ(be32(16), 200u);  // IHDR width and height
+  EXPECT_EQ(be32(20), 200u);
+
+  plot::ImageGrid partial = grid;
+  partial.pixels.pop_back();
+  EXPECT_EQ(error_message([&] { plot::save_png(partial, (dir / "a.png").string()); }),
+            "plot 'samples': 17 pixel values for a 2×2 grid of 2×3 images; expected a whole "
+            "number of images, at most 4");
+  plot::ImageGrid too_many = grid;
+  too_many.pixels.resize(5 * 6, 0.5);
+  EXPECT_EQ(error_message([&] { plot::save_png(too_many, (dir / "b.png").string()); }),
+            "plot 'samples': 30 pixel values for a 2×2 grid of 2×3 images; expected a whole "
+            "number of images, at most 4");
+  EXPECT_FALSE(fs::exists(dir / "a.png") || fs::exists(dir / "b.png"));
 }
 
 TEST(ExamplesExample, CommonFlagsStepsOutAndMetricsFile) {
