@@ -47,7 +47,7 @@ struct Config {
   double lr_d = 0;  // 0: the same as --lr
   std::string lr_decay = "cosine";
   int64_t samples = 2500;
-  int64_t snapshot = 5000;
+  int64_t snapshot = 10000;
   std::string checkpoint;
   std::string resume;
 };
@@ -142,7 +142,7 @@ plot::Panel snapshot(int64_t step, double extent, Packed& disc, const tg::Tensor
 
 int main(int argc, char** argv) {
   tg::examples::Example ex("gan2d", "a GAN learns a mixture of Gaussians (ring or grid)",
-                           {.steps = 20000, .full_steps = 50000});
+                           {.steps = 30000, .full_steps = 100000});
   Config cfg;
   CLI::App& app = ex.cli();
   app.add_option("--dataset", cfg.dataset, "ring (8 modes, std 0.02) or grid (25 modes, std 0.05)")

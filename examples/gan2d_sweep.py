@@ -26,13 +26,15 @@ import tempfile
 STUDIES = {
     "defaults": {
         "ring": {
-            "cosine, 20k": ["--pack", "1"],
-            "cosine, 20k, GAN-GP λ = 0.1": ["--penalty", "gan-gp", "--lambda", "0.1"],
-            "cosine, 20k, packed m = 2 (the default)": ["--pack", "2"],
-            "cosine, 30k, packed m = 2": ["--pack", "2", "--steps", "30000"],
+            "cosine, 20k": ["--pack", "1", "--steps", "20000"],
+            "cosine, 20k, GAN-GP λ = 0.1": ["--penalty", "gan-gp", "--lambda", "0.1", "--steps",
+                                            "20000"],
+            "cosine, 20k, packed m = 2": ["--pack", "2", "--steps", "20000"],
+            "cosine, 30k, packed m = 2 (the default)": ["--pack", "2", "--steps", "30000"],
         },
         "grid": {
-            "cosine, 20k, packed m = 2 (the default)": ["--pack", "2"],
+            "cosine, 20k, packed m = 2": ["--pack", "2", "--steps", "20000"],
+            "cosine, 30k, packed m = 2 (the default)": ["--pack", "2", "--steps", "30000"],
         },
     },
     # GAN-GP and DRAGAN keep the non-saturating game and add their penalty with λ = 1;
