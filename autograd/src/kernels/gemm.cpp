@@ -34,12 +34,20 @@ namespace {
 
 using detail::Vec;
 
-/// Register and cache blocking per type. NR is NV vectors wide; MR × NV accumulators plus
-/// NV B vectors must fit the 32 AVX-512 registers.
+/// Register and cache blocking per type. NR is NV vectors wide; MR × NV accumulators, NV B
+/// vectors and one broadcast A value must fit the vector registers: 32 with AVX-512
+/// (12 × 2 + 2 + 1 = 27), 16 with AVX2 and SSE (6 × 2 + 2 + 1 = 15). A 12-row kernel on 16
+/// registers spills its accumulators to the stack every step and runs at half speed. The
+/// row blocking does not change any element's summation order (each C element still sums
+/// over p in order), so every ISA gives the same bits.
 template <class T>
 struct Blocking {
   static constexpr int64_t W = detail::kWidth<T>;
+#if defined(__AVX512F__)
   static constexpr int MR = 12;
+#else
+  static constexpr int MR = 6;
+#endif
   static constexpr int NV = 2;
   static constexpr int64_t NR = NV * W;
   static constexpr int64_t KC = 256;  // KC×NR panel of B in L1
