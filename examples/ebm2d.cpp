@@ -252,11 +252,11 @@ int main(int argc, char** argv) {
   ex.cli()
       .add_option("--datasets", dataset_names, "the data sets, in order")
       ->delimiter(',')
-      ->check(CLI::IsMember({"ring", "spirals", "checkerboard"}));
+      ->check(CLI::IsMember(all_datasets));
   ex.cli()
       .add_option("--methods", methods, "the methods, in order")
       ->delimiter(',')
-      ->check(CLI::IsMember({"cd", "nce", "fce", "variational"}));
+      ->check(CLI::IsMember(method_titles));
   if (auto rc = ex.parse(argc, argv)) return *rc;
   const auto& flags = ex.flags();
   s.steps = flags.steps;
