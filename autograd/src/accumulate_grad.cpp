@@ -3,6 +3,7 @@
 #include <tbb/task_arena.h>
 
 #include "tapegrad/autograd/grad_mode.hpp"
+#include "tapegrad/autograd/leaf_hooks.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 
 namespace tg {
@@ -18,20 +19,25 @@ namespace tg {
 // parallel_for, and a thread waiting in it may otherwise steal another backward task
 // (e.g. from a parallel_for of per-worker passes) that accumulates into the same leaf
 // and blocks on the mutex this thread already holds: a self-deadlock.
+//
+// Then the leaf's hooks run (leaf_hooks.hpp), outside the lock.
 TensorList AccumulateGrad::apply(TensorList&& grads) {
   Tensor g = std::move(grads[0]);
   if (!g.defined()) return {};
   NoGradGuard no_grad;
-  std::lock_guard<std::mutex> lock(leaf_->grad_mutex);
-  tbb::this_task_arena::isolate([&] {
-    if (!leaf_->grad.defined()) {
-      leaf_->grad = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1
-                        ? g.detach()
-                        : g.clone().detach();
-    } else {
-      leaf_->grad = (leaf_->grad + g).detach();
-    }
-  });
+  {
+    std::lock_guard<std::mutex> lock(leaf_->grad_mutex);
+    tbb::this_task_arena::isolate([&] {
+      if (!leaf_->grad.defined()) {
+        leaf_->grad = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1
+                          ? g.detach()
+                          : g.clone().detach();
+      } else {
+        leaf_->grad = (leaf_->grad + g).detach();
+      }
+    });
+  }
+  detail::run_leaf_hooks(leaf_);  // after the lock: a hook may read leaf.grad()
   return {};
 }
 

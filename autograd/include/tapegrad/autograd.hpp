@@ -10,6 +10,7 @@
 #include "tapegrad/autograd/gradient_checkpoint.hpp"
 #include "tapegrad/autograd/hessian.hpp"
 #include "tapegrad/autograd/introspect.hpp"
+#include "tapegrad/autograd/leaf_hooks.hpp"
 #include "tapegrad/autograd/ops/conversion.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
 #include "tapegrad/autograd/ops/factory.hpp"
