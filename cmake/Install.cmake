@@ -1,6 +1,12 @@
 include(CMakePackageConfigHelpers)
 set(TAPEGRAD_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tapegrad)
-install(TARGETS tapegrad_options tapegrad_autograd tapegrad_xtensor tapegrad_nn tapegrad_estimators tapegrad
+set(TAPEGRAD_INSTALLED_TARGETS tapegrad_options tapegrad_autograd tapegrad_xtensor tapegrad_nn
+    tapegrad_estimators tapegrad)
+if(TARGET tapegrad_dist)
+  list(APPEND TAPEGRAD_INSTALLED_TARGETS tapegrad_dist)
+endif()
+set(TAPEGRAD_WITH_MPI ${TAPEGRAD_MPI})
+install(TARGETS ${TAPEGRAD_INSTALLED_TARGETS}
         EXPORT tapegradTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

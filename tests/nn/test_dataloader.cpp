@@ -75,3 +75,65 @@ TEST(DataLoader, DatasetWithoutTargetsAndErrors) {
   EXPECT_THROW(tg::data::TensorDataset(tg::zeros({5, 3}), tg::zeros({4})), tg::ShapeError);
   EXPECT_THROW(loader.batch(3), tg::ValueError);
 }
+
+TEST(DataLoader, ShardsOfAnEpochCoverTheDatasetExactlyOnce) {
+  // Three ranks' loaders, same seed: each epoch's shards are disjoint and their union is the
+  // whole dataset (23 examples: shards of 8, 8 and 7).
+  std::vector<tg::data::DataLoader> ranks;
+  for (int64_t s = 0; s < 3; ++s)
+    ranks.emplace_back(
+        numbers(23), tg::data::DataLoaderOptions{
+                         .batch_size = 4, .shuffle = true, .seed = 3, .num_shards = 3, .shard = s});
+  std::vector<float> previous;
+  for (int e = 0; e < 3; ++e) {
+    std::vector<float> all;
+    for (auto& loader : ranks)
+      for (const auto& batch : epoch(loader)) all.insert(all.end(), batch.begin(), batch.end());
+    std::vector<float> sorted = all;
+    std::sort(sorted.begin(), sorted.end());
+    ASSERT_EQ(sorted.size(), 23u);
+    for (int i = 0; i < 23; ++i)
+      EXPECT_EQ(sorted[static_cast<std::size_t>(i)], static_cast<float>(i - 22));
+    EXPECT_NE(all, previous);  // a new permutation every epoch
+    previous = all;
+  }
+  EXPECT_EQ(ranks[0].order().size(), 8u);
+  EXPECT_EQ(ranks[2].order().size(), 7u);
+}
+
+TEST(DataLoader, ShardsAreThePermutationsPositions) {
+  // Shard s of an epoch is positions s, s + 2, ... of the unsharded loader's order.
+  tg::data::DataLoader whole(numbers(10), {.batch_size = 10, .shuffle = true, .seed = 5});
+  tg::data::DataLoader odd(
+      numbers(10), {.batch_size = 10, .shuffle = true, .seed = 5, .num_shards = 2, .shard = 1});
+  (void)whole.begin();
+  (void)odd.begin();
+  std::vector<int64_t> expected;
+  for (std::size_t i = 1; i < 10; i += 2) expected.push_back(whole.order()[i]);
+  EXPECT_EQ(odd.order(), expected);
+}
+
+TEST(DataLoader, DropLastGivesEveryShardTheSameBatchCount) {
+  // 9 examples on 2 shards (5 and 4) in batches of 2: without drop_last 3 and 2 batches,
+  // with it ⌊⌊9/2⌋/2⌋ = 2 on both.
+  auto loader = [](int64_t shard, bool drop_last) {
+    return tg::data::DataLoader(
+        numbers(9), {.batch_size = 2, .drop_last = drop_last, .num_shards = 2, .shard = shard});
+  };
+  EXPECT_EQ(loader(0, false).num_batches(), 3);
+  EXPECT_EQ(loader(1, false).num_batches(), 2);
+  EXPECT_EQ(loader(0, true).num_batches(), 2);
+  EXPECT_EQ(loader(1, true).num_batches(), 2);
+}
+
+TEST(DataLoader, ShardOutOfRangeIsAnError) {
+  try {
+    tg::data::DataLoader(numbers(4), {.num_shards = 2, .shard = 2});
+    FAIL() << "no error";
+  } catch (const tg::ValueError& e) {
+    EXPECT_STREQ(e.what(),
+                 "DataLoader: shard must be in [0, num_shards) with num_shards positive, got "
+                 "shard 2 of 2");
+  }
+  EXPECT_THROW(tg::data::DataLoader(numbers(4), {.num_shards = 0}), tg::ValueError);
+}

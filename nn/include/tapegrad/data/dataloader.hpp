@@ -6,6 +6,15 @@
 //
 // Every `begin()` starts a new epoch with a new permutation (epoch k of two loaders with
 // the same seed is the same).
+//
+// Note [Shards]: for data-parallel training each rank makes its loader with the same seed
+// and its own shard, {.num_shards = world_size, .shard = rank}. Epoch k's permutation is
+// then the same on every rank (it depends only on the seed and k), and shard s serves its
+// positions s, s + num_shards, s + 2·num_shards, ...: the shards of an epoch are disjoint
+// and together cover the dataset exactly once. Their sizes differ by at most one example,
+// so without drop_last their batch counts can differ by one; with drop_last every shard
+// serves ⌊⌊N / num_shards⌋ / batch_size⌋ batches, the same on every rank (a rank with an
+// extra batch would wait forever in its all-reduce).
 #pragma once
 #include <memory>
 
@@ -20,6 +29,9 @@ struct DataLoaderOptions {
   /// Drop the last batch if it is smaller than batch_size.
   bool drop_last = false;
   uint64_t seed = 0;
+  /// Data-parallel sharding (Note [Shards]): serve shard `shard` of `num_shards`.
+  int64_t num_shards = 1;
+  int64_t shard = 0;
 };
 
 class DataLoader {
@@ -45,7 +57,7 @@ class DataLoader {
   Iterator begin();
   Iterator end() const { return Iterator(this, num_batches()); }
   int64_t num_batches() const;
-  /// The current epoch's example order.
+  /// The current epoch's example order (this shard's part of it).
   const std::vector<int64_t>& order() const { return order_; }
   /// Batch `i` of the current epoch.
   Batch batch(int64_t i) const;
@@ -55,6 +67,8 @@ class DataLoader {
   DataLoaderOptions options_;
   Generator gen_;
   std::vector<int64_t> order_;
+
+  void take_shard(const std::vector<int64_t>& permutation);
 };
 
 }  // namespace tg::data

@@ -1,0 +1,28 @@
+// The MPI plumbing shared by tg::dist's sources: checked calls and deadline waits.
+#pragma once
+#include <mpi.h>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "tapegrad/autograd/dtype.hpp"
+
+namespace tg::dist::detail {
+
+/// Throws DistError "`op`: `call` failed on rank r of p: <MPI's message>" unless `code`
+/// is MPI_SUCCESS.
+void check(int code, std::string_view op, std::string_view call);
+
+/// Waits for `request` until timeout(); TimeoutError "`op` ... did not complete" past it.
+/// `what` describes the collective for the message (e.g. "bucket 2 of 3, 1.5 MB").
+void wait(MPI_Request& request, std::string_view op, std::string_view what);
+
+/// Every rank's `mine` (the same length on every rank), rank after rank.
+std::vector<int64_t> all_gather(const std::vector<int64_t>& mine, std::string_view op,
+                                std::string_view what);
+
+/// MPI's datatype for a tensor dtype.
+MPI_Datatype mpi_type(Dtype dtype);
+
+}  // namespace tg::dist::detail
