@@ -63,7 +63,9 @@ int run_workload(const WorkloadArgs& args, int threads, const std::string& isa) 
   // Warm up for at least 3 steps and 0.2 s; pick steps per run so a run lasts ~50 ms.
   const auto warm_start = Clock::now();
   int64_t warm_steps = 0;
-  while (warm_steps < 3 || Clock::now() - warm_start < std::chrono::milliseconds(200)) {
+  while (args.warmup_steps > 0
+             ? warm_steps < args.warmup_steps
+             : warm_steps < 3 || Clock::now() - warm_start < std::chrono::milliseconds(200)) {
     step();
     ++warm_steps;
   }
@@ -82,12 +84,14 @@ int run_workload(const WorkloadArgs& args, int threads, const std::string& isa) 
   }
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
-  const std::string isa_key = isa.empty() ? "" : fmt::format("\"isa\": \"{}\", ", isa);
+  const std::string extra_keys =
+      (isa.empty() ? "" : fmt::format("\"isa\": \"{}\", ", isa)) + args.extra_json;
+  if (!args.print) return 0;
   if (args.json)
     fmt::print(
         "{{\"workload\": \"{}\", \"threads\": {}, {}\"ms_per_step\": {:.6g}, "
         "\"base_rss_mb\": {:.1f}, \"max_rss_mb\": {:.1f}}}\n",
-        args.workload, threads, isa_key, median, base_mb, status_mb("VmHWM"));
+        args.workload, threads, extra_keys, median, base_mb, status_mb("VmHWM"));
   else
     fmt::print("{}: {:.4g} ms per step (median of {} runs of {} steps, {} threads{})\n",
                args.workload, median, kRuns, per_run, threads, isa.empty() ? "" : ", " + isa);

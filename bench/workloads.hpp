@@ -37,6 +37,11 @@ struct WorkloadArgs {
   bool json = false;       ///< one JSON line instead of a sentence
   int threads = 0;         ///< 0: the library's default
   long steps_per_run = 0;  ///< 0: as many as last ~50 ms
+  /// Warm-up steps; 0: at least 3 and 0.2 s. Ranks of a data-parallel run must all take the
+  /// same number of steps, so they fix this and steps_per_run.
+  long warmup_steps = 0;
+  bool print = true;         ///< false: time, print nothing (the other ranks)
+  std::string extra_json{};  ///< more `"key": value, ` pairs for the JSON line
 };
 /// Reads the flags above and ignores every other argument (Google Benchmark's).
 WorkloadArgs parse_workload_args(int argc, char** argv);

@@ -19,8 +19,14 @@
 // reference grid, reported with its standard error (tg::est::parzen_log_likelihood,
 // docs/estimators/evaluation.md). Along the way it draws 10×10 sample grids from a fixed z.
 //
+// Data parallelism (tg::dist, docs/distributed.md): started by `mpirun -np P`, every rank
+// trains on its own 1/P of each batch of 100, and each player's gradients are averaged over
+// the ranks before its optimiser step, so the ranks hold the same parameters throughout.
+// Rank 0 alone reports, draws and evaluates.
+//
 //   gan_fashion_mnist                 # 1,000 steps, Parzen on 1,000 validation / 2,000 test
 //   gan_fashion_mnist --full          # 50,000 steps (100 epochs), Parzen on 10,000 / 10,000
+//   mpirun -np 2 gan_fashion_mnist --threads 1   # two ranks, one thread each
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,6 +36,7 @@
 #include "common/example.hpp"
 #include "common/plot.hpp"
 #include "tapegrad.hpp"
+#include "tapegrad/dist.hpp"
 
 namespace {
 
@@ -84,6 +91,7 @@ plot::ImageGrid image_grid(const tg::Tensor& images, std::string title) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tg::dist::Environment mpi(argc, argv);  // a world of one rank without mpirun
   tg::examples::Example ex("gan_fashion_mnist",
                            "the GAN paper's MNIST set-up on Fashion-MNIST, with its Parzen-window "
                            "log-likelihood",
@@ -115,6 +123,14 @@ int main(int argc, char** argv) {
   if (cfg.snapshot == 0) cfg.snapshot = std::max<int64_t>(1, steps / 4);
   if (cfg.validation == 0) cfg.validation = full ? 10000 : 1000;
   if (cfg.test == 0) cfg.test = full ? 10000 : 2000;
+  const int ranks = tg::dist::world_size();
+  const bool main_rank = tg::dist::is_main();
+  if (cfg.batch % ranks != 0) {
+    fmt::print(stderr, "gan_fashion_mnist: --batch {} does not split evenly over {} ranks\n",
+               cfg.batch, ranks);
+    return 1;
+  }
+  const int64_t rank_batch = cfg.batch / ranks;
 
   // The data: 50,000 training images, 10,000 for validation, and the 10,000 test images.
   tg::data::FashionMnist train_split, test_split;
@@ -132,26 +148,39 @@ int main(int argc, char** argv) {
 
   // The players.
   tg::Generator gen(ex.flags().seed);
-  tg::nn::MLP generator({kNoise, 1200, 1200, kPixels}, tg::nn::Activation::ReLU, gen,
-                        {.output_activation = tg::nn::Activation::Sigmoid});
+  auto generator = std::make_shared<tg::nn::MLP>(
+      std::vector<int64_t>{kNoise, 1200, 1200, kPixels}, tg::nn::Activation::ReLU, gen,
+      tg::nn::MLPOptions{.output_activation = tg::nn::Activation::Sigmoid});
   {
     // Start every pixel at its mean intensity over the training set (the paper's
     // init_sigmoid_bias_from_marginals), clipped off 0 and 1 so the logit is finite.
     tg::NoGradGuard no_grad;
     const tg::Tensor p = tg::clamp(train.mean({0}), 1e-3, 1 - 1e-3);
-    generator.linears().back()->bias.copy_(tg::log(p / (1.0 - p)));
+    generator->linears().back()->bias.copy_(tg::log(p / (1.0 - p)));
   }
   std::shared_ptr<tg::nn::Sequential> discriminator = maxout_discriminator(gen);
-  tg::optim::Adam opt_g(generator.parameters(), {.lr = cfg.lr, .betas = {0.5, 0.999}});
+  // Every rank starts from rank 0's parameters; the gradients of each step are averaged
+  // over the ranks (buckets all-reduced while backward runs).
+  tg::dist::DataParallel parallel_g(generator), parallel_d(discriminator);
+  tg::optim::Adam opt_g(generator->parameters(), {.lr = cfg.lr, .betas = {0.5, 0.999}});
   tg::optim::Adam opt_d(discriminator->parameters(), {.lr = cfg.lr, .betas = {0.5, 0.999}});
+  // From here on each rank draws its own noise and dropout masks: a new stream per rank
+  // (the dropout layers hold `gen`, so they follow it).
+  gen = tg::Generator(ex.flags().seed + static_cast<uint64_t>(tg::dist::rank()) * 0x9e37ull);
 
   // The game: data batches from shuffled epochs of the training images, noise from N(0, I).
-  tg::data::DataLoader loader(
-      std::make_shared<tg::data::TensorDataset>(train),
-      {.batch_size = cfg.batch, .shuffle = true, .drop_last = true, .seed = ex.flags().seed + 1});
+  // Every rank shuffles with the same seed and takes its own shard of each epoch.
+  tg::data::DataLoader loader(std::make_shared<tg::data::TensorDataset>(train),
+                              {.batch_size = rank_batch,
+                               .shuffle = true,
+                               .drop_last = true,
+                               .seed = ex.flags().seed + 1,
+                               .num_shards = ranks,
+                               .shard = tg::dist::rank()});
   auto next_batch = loader.begin();
   tg::est::GameDriver driver(
-      {generator, opt_g}, {*discriminator, opt_d},
+      {*generator, opt_g, [&] { parallel_g.synchronize_gradients(); }},
+      {*discriminator, opt_d, [&] { parallel_d.synchronize_gradients(); }},
       [&](int64_t /*n = batch*/, tg::Generator&) {
         if (next_batch == loader.end()) next_batch = loader.begin();
         const tg::Tensor x = (*next_batch).x;
@@ -161,7 +190,7 @@ int main(int argc, char** argv) {
       [](int64_t n, tg::Generator& g) {
         return tg::randn({n, kNoise}, g);
       },
-      gen, {.batch_size = cfg.batch});
+      gen, {.batch_size = rank_batch});
 
   // Pictures: 100 samples from one fixed z, so that the grids show the same draws improving.
   tg::Generator eval_gen(ex.flags().seed + 0x9e3779b97f4a7c15ull);
@@ -169,19 +198,26 @@ int main(int argc, char** argv) {
   auto picture = [&](int64_t step) {
     tg::NoGradGuard no_grad;
     const std::string file = fmt::format("samples_{:06d}.png", step);
-    plot::save_png(image_grid(generator(fixed_z), fmt::format("G(z) after {} steps", step)),
+    plot::save_png(image_grid((*generator)(fixed_z), fmt::format("G(z) after {} steps", step)),
                    ex.path(file));
     ex.picture(file, fmt::format("100 generator samples at step {}", step));
   };
+  // The other ranks train and stop; rank 0 also reports, draws and evaluates.
+  if (!main_rank) {
+    driver.run(steps);
+    return 0;
+  }
   plot::save_png(image_grid(tg::slice(validation, 0, 0, std::min<int64_t>(100, cfg.validation)),
                             "Fashion-MNIST (validation)"),
                  ex.path("data.png"));
   ex.picture("data.png", "100 validation images, for comparison");
 
-  ex.say("gan_fashion_mnist: {} steps, batch {}, Adam lr {}, {} threads", steps, cfg.batch, cfg.lr,
-         tg::get_num_threads());
+  ex.say("gan_fashion_mnist: {} steps, batch {} ({} rank{} of {}), Adam lr {}, {} threads{}", steps,
+         cfg.batch, ranks, ranks == 1 ? "" : "s", rank_batch, cfg.lr, tg::get_num_threads(),
+         ranks == 1 ? "" : " per rank");
 
-  // Training: every loss of every step goes to the CSV log and to the loss curves.
+  // Training: every loss of every step goes to the CSV log and to the loss curves (rank 0's
+  // share of the batch under mpirun).
   auto log = ex.csv("losses.csv", {"discriminator_loss", "generator_loss"});
   std::vector<double> curve_step, curve_d, curve_g;
   tg::examples::Progress progress = ex.progress(steps, "gan_fashion_mnist");
@@ -198,12 +234,14 @@ int main(int argc, char** argv) {
   driver.every(cfg.snapshot, [&](tg::est::GameDriver& d) {
     if (d.steps_done() != steps) picture(d.steps_done());
   });
+  const double train_start = ex.seconds();
   driver.run(steps);
+  const double ms_per_step = 1e3 * (ex.seconds() - train_start) / static_cast<double>(steps);
   progress.finish(fmt::format("D loss {:.3f}  G loss {:.3f}", curve_d.back(), curve_g.back()));
   picture(steps);
 
   // The measure: Parzen-window log-likelihood of the test images, σ chosen on validation.
-  const tg::Tensor centres = sample(generator, cfg.samples, eval_gen);
+  const tg::Tensor centres = sample(*generator, cfg.samples, eval_gen);
   const std::vector<double> sigmas = tg::est::log_spaced(0.1, 1.0, 10);
   const tg::est::ParzenEstimate parzen =
       tg::est::parzen_log_likelihood(centres, validation, test, sigmas);
@@ -231,10 +269,12 @@ int main(int argc, char** argv) {
                            .size = 3});
   plot::save_png(choice, ex.path("parzen.png"));
   ex.picture("parzen.png", "validation log-likelihood against sigma");
-  tg::nn::save(generator, ex.path("model.npz"));
+  tg::nn::save(*generator, ex.path("model.npz"));
   ex.finish(tg::examples::JsonObject()
                 .add("steps", driver.steps_done())
                 .add("batch", cfg.batch)
+                .add("ranks", ranks)
+                .add("ms_per_step", ms_per_step)
                 .add("parzen_log_likelihood", parzen.mean)
                 .add("parzen_stderr", parzen.standard_error)
                 .add("parzen_sigma", parzen.sigma)

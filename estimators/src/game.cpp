@@ -122,6 +122,7 @@ StepRecord GameDriver::step() {
     const Tensor loss = extra.defined() ? adversarial + extra : adversarial;
     discriminator_.optimizer.zero_grad();
     loss.backward();
+    if (discriminator_.before_step) discriminator_.before_step();
     discriminator_.optimizer.step();
     record.discriminator_loss.push_back(adversarial.item<double>());
     record.penalty.push_back(extra.defined() ? extra.item<double>() : 0.0);
@@ -134,6 +135,7 @@ StepRecord GameDriver::step() {
     const Tensor cost = options_.generator_loss(critic(g(noise_(n, *rng_))));
     generator_.optimizer.zero_grad();
     cost.backward();
+    if (generator_.before_step) generator_.before_step();
     generator_.optimizer.step();
     record.generator_loss = cost.item<double>();
   }

@@ -65,6 +65,8 @@ void Example::picture(const std::string& file, const std::string& what) {
   pictures_.emplace_back(file, what);
 }
 
+double Example::seconds() const { return now_seconds() - start_seconds_; }
+
 void Example::finish(JsonObject metrics) const {
   JsonObject all;
   all.add("example", name_);
@@ -75,7 +77,7 @@ void Example::finish(JsonObject metrics) const {
   all.add("pictures", std::move(files));
   all.add("seed", static_cast<int64_t>(flags_.seed));
   all.add("threads", static_cast<int64_t>(get_num_threads()));
-  all.add("seconds", now_seconds() - start_seconds_);
+  all.add("seconds", seconds());
   const std::string line = all.line();
   {
     const std::string file = path("metrics.json");

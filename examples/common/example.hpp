@@ -71,6 +71,8 @@ class Example {
   Progress progress(int64_t total, const std::string& label) const;
   /// A per-step CSV log `file` in --out.
   CsvLog csv(const std::string& file, std::vector<std::string> columns) const;
+  /// Wall seconds since construction.
+  double seconds() const;
   /// Notes a picture written to --out (listed at the end and in the metrics as "pictures").
   void picture(const std::string& file, const std::string& what);
   /// Ends the run: adds "example" first, then "pictures" (the files noted by picture(),

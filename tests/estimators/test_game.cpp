@@ -1,6 +1,7 @@
 // The game driver: k discriminator steps per generator step with separate optimisers, no
 // gradient into the frozen discriminator, records and callbacks, and checkpoint/resume,
 // including a bit-identical continuation in a fresh process.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -89,6 +90,34 @@ TEST(GameDriver, TheGeneratorStepWritesNoGradientIntoTheDiscriminator) {
     EXPECT_EQ(d_params[i].requires_grad(), i != 1) << "discriminator parameter " << i;
   }
   for (const auto& p : game.g.parameters()) EXPECT_TRUE(p.grad().defined());
+}
+
+TEST(GameDriver, BeforeStepRunsBetweenEachBackwardAndItsOptimiserStep) {
+  // Where a data-parallel run averages gradients: each call must see this backward's
+  // gradients and the optimiser not yet stepped.
+  tg::Generator rng(4);
+  auto ring = tg::data::GaussianMixture::ring(8);
+  tg::nn::MLP g({2, 8, 2}, tg::nn::Activation::Tanh, rng),
+      d({2, 8, 1}, tg::nn::Activation::Tanh, rng);
+  tg::optim::Adam opt_g(g.parameters()), opt_d(d.parameters());
+  std::vector<std::string> calls;
+  auto seen = [&](const char* who, tg::nn::Module& m, tg::optim::Adam& opt) {
+    return [&, who] {
+      calls.push_back(fmt::format("{} grad={} steps={}", who, m.parameters()[0].grad().defined(),
+                                  opt.step_count(0)));
+    };
+  };
+  tg::est::GameDriver driver(
+      {g, opt_g, seen("G", g, opt_g)}, {d, opt_d, seen("D", d, opt_d)},
+      [&](int64_t n, tg::Generator& gen) { return ring.sample(n, gen); },
+      [](int64_t n, tg::Generator& gen) {
+        return tg::randn({n, 2}, gen);
+      },
+      rng, {.batch_size = 8, .discriminator_steps = 2});
+  driver.run(2);
+  EXPECT_EQ(calls, (std::vector<std::string>{"D grad=true steps=0", "D grad=true steps=1",
+                                             "G grad=true steps=0", "D grad=true steps=2",
+                                             "D grad=true steps=3", "G grad=true steps=1"}));
 }
 
 TEST(GameDriver, RecordsEveryLossAndThePluggablePenalty) {

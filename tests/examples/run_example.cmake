@@ -10,9 +10,10 @@
 #   PNG_CHECK  the png_check executable
 #   EXPECT_ERROR  optional: the run must fail (non-zero exit) with this text on stderr, and
 #              nothing else is checked
+#   LAUNCHER   optional: a command (a ;-list) the example runs under, e.g. mpirun -np 2
 cmake_minimum_required(VERSION 3.20)
 file(REMOVE_RECURSE "${OUT}")
-execute_process(COMMAND "${EXAMPLE}" ${ARGS} --json --out "${OUT}"
+execute_process(COMMAND ${LAUNCHER} "${EXAMPLE}" ${ARGS} --json --out "${OUT}"
                 OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr RESULT_VARIABLE rc)
 if(DEFINED EXPECT_ERROR AND NOT EXPECT_ERROR STREQUAL "")
   string(FIND "${stderr}" "${EXPECT_ERROR}" at)

@@ -77,7 +77,7 @@ struct DataParallel::State {
       b.numel += t.numel();
     }
     for (Bucket& b : buckets) {
-      b.buffer.resize(static_cast<std::size_t>(b.numel) * itemsize(b.dtype));
+      if (world_size() > 1) b.buffer.resize(static_cast<std::size_t>(b.numel) * itemsize(b.dtype));
       b.waiting = b.params.size();
     }
   }
@@ -136,11 +136,12 @@ struct DataParallel::State {
           "its first is already in the all-reduce. Call backward once per step (sum the "
           "losses first), then synchronize_gradients() (Note [Penalties stay local])",
           kOp, p.name));
+    p.ready = true;
+    if (world_size() == 1) return;  // the mean over one rank is its own gradient
     Bucket& b = buckets[p.bucket];
     const Tensor g = p.tensor.grad();
     std::memcpy(b.buffer.data() + static_cast<std::size_t>(p.offset) * itemsize(b.dtype),
                 g.impl()->data(), g.nbytes());
-    p.ready = true;
     --b.waiting;
     while (next_to_start < buckets.size() && buckets[next_to_start].waiting == 0) {
       start(next_to_start);
@@ -174,6 +175,10 @@ DataParallel::~DataParallel() = default;
 
 void DataParallel::synchronize_gradients() {
   State& s = *state_;
+  if (world_size() == 1) {
+    for (Param& p : s.params) p.ready = false;
+    return;
+  }
   // Parameters backward did not reach contribute their .grad() as it stands (zeros if it
   // has none); `has_grad` counts the ranks where it had one, so a parameter no rank
   // reached keeps no gradient, as in one process.

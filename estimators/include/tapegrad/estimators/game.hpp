@@ -50,6 +50,10 @@ Tensor non_saturating_cost(const Tensor& logits_fake);
 struct Player {
   nn::Module& model;
   optim::Optimizer& optimizer;
+  /// Runs after each of the player's backward passes, before its optimiser step: where a
+  /// data-parallel run averages the gradients over its ranks
+  /// (tg::dist::DataParallel::synchronize_gradients) or gradients are clipped.
+  std::function<void()> before_step = {};
 };
 
 struct GameOptions {

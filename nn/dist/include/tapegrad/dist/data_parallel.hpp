@@ -21,7 +21,8 @@
 // the layout is checked to be the same on every rank at construction: MPI matches
 // collectives by the order in which they are called, and a rank that started bucket 2
 // before bucket 1 would pair the wrong buffers (a hang or silent corruption in other
-// frameworks). The sum over p ranks is divided by p at the end.
+// frameworks). The sum over p ranks is divided by p at the end. In a world of one rank
+// nothing is copied or sent: the mean over one rank is its own gradient.
 //
 // Note [Penalties stay local]: only accumulations into `.grad()` are all-reduced, and only
 // backward() accumulates. The inner tg::grad(..., create_graph = true) of a gradient
