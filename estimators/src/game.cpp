@@ -35,6 +35,12 @@ class FrozenParameters {
   std::vector<bool> was_on_;
 };
 
+/// The player's optimiser step, after its before_step.
+void update(Player& player) {
+  if (player.before_step) player.before_step();
+  player.optimizer.step();
+}
+
 void add_prefixed(nn::NamedTensors& out, const std::string& prefix, const nn::NamedTensors& part) {
   for (const auto& [name, t] : part) out.emplace_back(prefix + name, t);
 }
@@ -122,21 +128,26 @@ StepRecord GameDriver::step() {
     const Tensor loss = extra.defined() ? adversarial + extra : adversarial;
     discriminator_.optimizer.zero_grad();
     loss.backward();
-    if (discriminator_.before_step) discriminator_.before_step();
-    discriminator_.optimizer.step();
     record.discriminator_loss.push_back(adversarial.item<double>());
     record.penalty.push_back(extra.defined() ? extra.item<double>() : 0.0);
+    if (i + 1 < options_.discriminator_steps) update(discriminator_);
   }
+  // Note [Overlap across players]: the generator's forward pass reads no discriminator
+  // parameter, so it runs before the last discriminator update. Under data parallelism that
+  // update first waits for the all-reduce of the discriminator's gradients, which this
+  // forward pass now overlaps. The values, and the order of the random draws, are those of
+  // running it after the update.
+  const Tensor fake = g(noise_(n, *rng_));
+  update(discriminator_);
   // The discriminator's gradients are spent: drop them, so the check below (and memory)
   // sees none until its next step.
   discriminator_.optimizer.zero_grad();
   {
     FrozenParameters frozen(d);
-    const Tensor cost = options_.generator_loss(critic(g(noise_(n, *rng_))));
+    const Tensor cost = options_.generator_loss(critic(fake));
     generator_.optimizer.zero_grad();
     cost.backward();
-    if (generator_.before_step) generator_.before_step();
-    generator_.optimizer.step();
+    update(generator_);
     record.generator_loss = cost.item<double>();
   }
   record.step = ++step_;

@@ -191,6 +191,26 @@ TEST(DataParallel, ASecondBackwardBeforeSynchronizingIsAnError) {
   EXPECT_TRUE(net->parameters()[0].grad().defined());
 }
 
+TEST(DataParallel, ABackwardThatRecordsItselfIsAveragedLikeAnyOther) {
+  // backward(create_graph = true), which PyTorch's DDP refuses (its issue 63812): the
+  // accumulated .grad() never carries a graph here, so its mean over ranks is a plain value.
+  auto net = mlp({2, 4, 1}, 1, tg::kFloat64);
+  dist::DataParallel ddp(net);
+  const Tensor x = tg::full({3, 2}, 1.0 + dist::rank(), tg::kFloat64);
+  std::vector<std::vector<double>> plain, recorded;
+  for (bool create_graph : {false, true}) {
+    net->zero_grad();
+    (*net)(x).sum().backward({.create_graph = create_graph});
+    ddp.synchronize_gradients();
+    auto& out = create_graph ? recorded : plain;
+    for (const Tensor& p : net->parameters()) {
+      EXPECT_FALSE(p.grad().requires_grad());
+      out.push_back(p.grad().to_vector<double>());
+    }
+  }
+  EXPECT_EQ(recorded, plain);
+}
+
 TEST(DataParallel, DifferentModulesOnTheRanksAreRefused) {
   auto net = mlp({3, dist::rank() == 0 ? 8 : 9, 1}, 1, tg::kFloat32);
   EXPECT_TRUE(tgtest::throws<dist::DistError>(

@@ -15,7 +15,7 @@ import pathlib
 import re
 import sys
 
-INCLUDE_DIRS = ["autograd/include", "nn/include", "estimators/include", "include"]
+INCLUDE_DIRS = ["autograd/include", "nn/include", "nn/dist/include", "estimators/include", "include"]
 HIDDEN_NAMESPACES = {"detail", "testing"}
 
 
