@@ -25,6 +25,22 @@ void check_options(const AdamOptions& o, const char* kind) {
         o.betas.beta1, o.betas.beta2, o.eps, o.weight_decay));
 }
 
+/// Adam without weight decay or AMSGrad: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+/// p ← p − step · m / (√v / √(1−β₂ᵗ) + ε).
+template <class T>
+void adam_plain_update(int64_t n, const T* __restrict g, T* __restrict p, T* __restrict m,
+                       T* __restrict v, T beta1, T one_m_b1, T beta2, T one_m_b2, T bc2, T eps,
+                       T neg_step) {
+  for (int64_t j = 0; j < n; ++j) {
+    const T gj = g[j];
+    const T mj = m[j] * beta1 + one_m_b1 * gj;
+    const T vj = v[j] * beta2 + one_m_b2 * gj * gj;
+    m[j] = mj;
+    v[j] = vj;
+    p[j] += neg_step * (mj / (std::sqrt(vj) / bc2 + eps));
+  }
+}
+
 }  // namespace
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options)
@@ -59,6 +75,13 @@ void Adam::step() {
       const T wd = T(o.weight_decay), shrink = T(1 - lr * o.weight_decay);
       const T beta1 = T(b1), beta2 = T(b2), one_m_b1 = T(1 - b1), one_m_b2 = T(1 - b2);
       const T bc2 = T(bc2_sqrt), eps = T(o.eps), neg_step = T(-step_size);
+      if (!decay && !vmax) {
+        // The common case as a loop without branches over restrict-qualified pointers, which
+        // the compiler vectorises (adam.cpp is compiled with -fno-math-errno so that sqrt
+        // is the vector instruction). The same operations in the same order: same bits.
+        adam_plain_update(n, g, p, m, v, beta1, one_m_b1, beta2, one_m_b2, bc2, eps, neg_step);
+        return;
+      }
       for (int64_t j = 0; j < n; ++j) {
         T gj = g[j];
         if (decay) {
