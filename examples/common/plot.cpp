@@ -104,7 +104,6 @@ void draw_cells(const std::vector<double>& values, size_t nx, size_t ny, double 
             vmin, vmax, vmin, vmax, nullptr, nullptr);
 }
 
-// Draws the heat map (cells, contours, annotations); returns the colour range.
 // The heat map's colour range: its vmin and vmax, else the values' ends.
 std::pair<double, double> colour_range(const HeatMap& h) {
   Range values;
