@@ -258,16 +258,16 @@ int main(int argc, char** argv) {
   ex.picture("losses.png", "discriminator and generator losses per step");
   plot::Panel choice{.title = "choosing the Parzen window on the validation set",
                      .xlabel = "σ",
-                     .ylabel = "mean log p̂_σ (nats)",
+                     .ylabel = "mean log p̂#dσ#u (nats)",
                      .logx = true,
-                     .legend_bottom = true};
+                     .legend_outside = true};
   choice.series.push_back({.x = sigmas, .y = parzen.validation_means, .label = "validation"});
   choice.series.push_back({.x = {parzen.sigma},
                            .y = {parzen.mean},
                            .label = "test, at the chosen σ",
                            .mark = plot::Mark::Dots,
                            .size = 3});
-  plot::save_png(choice, ex.path("parzen.png"));
+  plot::save_png(choice, ex.path("parzen.png"), 1000, 600);  // the legend beside the axes
   ex.picture("parzen.png", "validation log-likelihood against sigma");
   tg::nn::save(*generator, ex.path("model.npz"));
   ex.finish(tg::examples::JsonObject()

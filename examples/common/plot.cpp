@@ -104,13 +104,20 @@ void draw_cells(const std::vector<double>& values, size_t nx, size_t ny, double 
             vmin, vmax, vmin, vmax, nullptr, nullptr);
 }
 
-// Draws the heat map (cells, contours, annotations); returns the colour range.
-std::pair<double, double> draw_heat(const HeatMap& h) {
+// The heat map's colour range: its vmin and vmax, else the values' ends.
+std::pair<double, double> colour_range(const HeatMap& h) {
   Range values;
   for (double v : h.values) values.include(v);
   const double vmin = std::isnan(h.vmin) ? values.lo : h.vmin;
   double vmax = std::isnan(h.vmax) ? values.hi : h.vmax;
   if (!(vmax > vmin)) vmax = vmin + 1;
+  return {vmin, vmax};
+}
+
+// Draws the heat map (cells, contours, annotations) over its colour range.
+void draw_heat(const HeatMap& h) {
+  const auto range = colour_range(h);
+  const double vmin = range.first, vmax = range.second;
   set_colour_map(h.colours);
   const auto nx = static_cast<size_t>(h.nx), ny = static_cast<size_t>(h.ny);
   std::vector<double> clamped(h.values.size());
@@ -153,8 +160,20 @@ std::pair<double, double> draw_heat(const HeatMap& h) {
       }
     plschr(0, 1.0);
   }
+}
 
-  return {vmin, vmax};
+// PLplot writes tick labels in fixed point up to this many characters (sign and point
+// included); beyond, it scales them and writes a separate "(×10ⁿ)" exponent, which lands
+// outside the margins. Ten keeps fixed point from 10⁻⁷ to 10⁹.
+constexpr PLINT kTickDigits = 10;
+
+// An upper bound on the length of a linear axis's tick labels over [lo, hi]: PLplot's ticks
+// are more than a tenth of the span apart, so have at most 1 − ⌊log₁₀ span⌋ decimals, and
+// the longest label is at an end.
+size_t tick_label_length(double lo, double hi) {
+  const int decimals = std::max(0, 1 - static_cast<int>(std::floor(std::log10(hi - lo))));
+  return std::max(fmt::format("{:.{}f}", lo, decimals).size(),
+                  fmt::format("{:.{}f}", hi, decimals).size());
 }
 
 // The colour bar in its own viewport (millimetres in the subpage), a column of the colour
@@ -198,7 +217,14 @@ void draw_series(const Series& s, PLINT colour_index, bool logx, bool logy) {
   plwidth(1.0);
 }
 
-void draw_legend(const Panel& p, PLINT first_colour) {
+// Draws the legend of p's labelled series, its characters at 0.8 of the default height:
+// inside the axes' right corner (`outside_gap` NaN), or outside, its left edge `outside_gap`
+// mm right of the axes, top or bottom aligned with them. With `ink` false every colour is the
+// background's and there is no box: drawn on a blank subpage that lays the legend out
+// unseen, to learn its width (PLplot keeps its measure of text, plstrl, private). Returns the
+// legend's width in mm (0 without labels); the viewport is `viewport_width` mm wide.
+double draw_legend(const Panel& p, PLINT first_colour, double outside_gap, double viewport_width,
+                   double char_height, bool ink = true) {
   std::vector<PLINT> opts, colours, styles, text_colours, symbol_numbers;
   std::vector<PLFLT> widths, symbol_scales;
   std::vector<const char*> texts, symbols;
@@ -206,45 +232,39 @@ void draw_legend(const Panel& p, PLINT first_colour) {
     const Series& s = p.series[i];
     if (s.label.empty()) continue;
     opts.push_back(s.mark == Mark::Dots ? PL_LEGEND_SYMBOL : PL_LEGEND_LINE);
-    colours.push_back(first_colour + static_cast<PLINT>(i));
+    colours.push_back(ink ? first_colour + static_cast<PLINT>(i) : 0);
     styles.push_back(s.mark == Mark::DashedLine ? 2 : 1);
     widths.push_back(2.0 * s.size);
-    text_colours.push_back(1);
+    text_colours.push_back(ink ? 1 : 0);
     symbol_numbers.push_back(1);
     symbol_scales.push_back(0.8 * s.size);
     texts.push_back(s.label.c_str());
     symbols.push_back("•");
   }
-  if (opts.empty()) return;
+  if (opts.empty()) return 0;
   PLFLT w = 0, h = 0;
   const PLINT n = static_cast<PLINT>(opts.size());
+  // Outside, the legend hangs from the axes' left edge (x in viewport units), pushed past
+  // the right one: pllegend's PL_POSITION_OUTSIDE would put it beside the corner, not below.
+  const bool inside = std::isnan(outside_gap);
+  const PLINT corner = inside ? PL_POSITION_RIGHT : PL_POSITION_LEFT;
+  const double x = inside ? 0.02 : 1.0 + outside_gap / viewport_width;
+  const double y = inside ? 0.02 : 0.0;
+  // The line or symbol sample: 8% of the axes inside, three character heights outside.
+  const double sample = inside ? 0.08 : 3.0 * char_height / viewport_width;
   plschr(0, 0.8);
-  pllegend(&w, &h, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-           PL_POSITION_RIGHT | PL_POSITION_INSIDE |
-               (p.legend_bottom ? PL_POSITION_BOTTOM : PL_POSITION_TOP),
-           0.02, 0.02, 0.08, 0, 1, 1, n, 1, n, opts.data(), 1.0, 1.0, 2.0, 0.0, text_colours.data(),
+  pllegend(&w, &h, ink ? PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX : 0,
+           corner | PL_POSITION_INSIDE | (p.legend_bottom ? PL_POSITION_BOTTOM : PL_POSITION_TOP),
+           x, y, sample, 0, 1, 1, n, 1, n, opts.data(), 1.0, 1.0, 2.0, 0.0, text_colours.data(),
            texts.data(), nullptr, nullptr, nullptr, nullptr, colours.data(), styles.data(),
            widths.data(), colours.data(), symbol_scales.data(), symbol_numbers.data(),
            symbols.data());
   plschr(0, 1.0);
+  return w * viewport_width;
 }
 
 void draw_panel(const Panel& p, PLINT first_colour) {
   pladv(0);
-  // Margins in character heights for tick labels and axis titles; a heat map's colour
-  // bar takes a further part on the right.
-  PLFLT default_height = 0, char_height = 0, sx0 = 0, sx1 = 0, sy0 = 0, sy1 = 0;
-  plgchr(&default_height, &char_height);
-  plgspa(&sx0, &sx1, &sy0, &sy1);
-  const double w = sx1 - sx0, h = sy1 - sy0;
-  const double right = (p.heat ? 0.17 * w : 0) + 2.0 * char_height;
-  // Category names on the y axis need room for the longest (≈ 0.6 character heights per
-  // letter).
-  double left = 7.0;
-  if (p.heat)
-    for (const auto& name : p.heat->y_categories)
-      left = std::max(left, 3.5 + 0.6 * static_cast<double>(name.size()));
-  plsvpa(left * char_height, w - right, 4.5 * char_height, h - 3.5 * char_height);
   Range xs, ys;
   bool pad = true;
   if (p.heat) {
@@ -259,16 +279,49 @@ void draw_panel(const Panel& p, PLINT first_colour) {
   }
   const auto [x0, x1] = axis_range(p.xmin, p.xmax, xs, p.logx, pad);
   const auto [y0, y1] = axis_range(p.ymin, p.ymax, ys, p.logy, pad);
+  const bool x_named = p.heat && !p.heat->x_categories.empty();
+  const bool y_named = p.heat && !p.heat->y_categories.empty();
+
+  // Margins in character heights for tick labels and axis titles; a heat map's colour
+  // bar takes a further part on the right, a legend outside a column right of that.
+  PLFLT default_height = 0, char_height = 0, sx0 = 0, sx1 = 0, sy0 = 0, sy1 = 0;
+  plgchr(&default_height, &char_height);
+  plgspa(&sx0, &sx1, &sy0, &sy1);
+  const double w = sx1 - sx0, h = sy1 - sy0;
+  const double bar = p.heat ? 0.17 * w : 0;
+  double legend = 0;
+  if (p.legend_outside) {
+    plsvpa(0, w, 0, h);
+    legend = draw_legend(p, first_colour, 0.0, w, char_height, /*ink=*/false);
+  }
+  // Outside, the legend starts a character past the axes, or past the colour bar (at 2 to
+  // 3.5 characters) and its labels (0.8 high, ≈ 0.6 character heights a digit).
+  const auto colours = p.heat ? colour_range(*p.heat) : std::pair{0.0, 1.0};
+  const double legend_gap =
+      !p.heat
+          ? char_height
+          : (5.0 + 0.6 * static_cast<double>(tick_label_length(colours.first, colours.second))) *
+                char_height;
+  const double right =
+      legend > 0 ? legend_gap + legend + 2.0 * char_height : bar + 2.0 * char_height;
+  // The y axis's title clears its longest tick label (≈ 0.75 character heights a digit);
+  // category names on the y axis need room for the longest (≈ 0.6 character heights per
+  // letter).
+  double ytitle = 5.0;
+  if (!y_named && !p.logy)
+    ytitle = std::max(ytitle, 2.0 + 0.75 * static_cast<double>(tick_label_length(y0, y1)));
+  double left = std::max(7.0, ytitle + 2.0);
+  if (p.heat)
+    for (const auto& name : p.heat->y_categories)
+      left = std::max(left, 3.5 + 0.6 * static_cast<double>(name.size()));
+  plsvpa(left * char_height, w - right, 4.5 * char_height, h - 3.5 * char_height);
   plwind(x0, x1, y0, y1);
-  std::pair<double, double> colour_range;
-  if (p.heat) colour_range = draw_heat(*p.heat);
+  if (p.heat) draw_heat(*p.heat);
   for (size_t i = 0; i < p.series.size(); ++i)
     draw_series(p.series[i], first_colour + static_cast<PLINT>(i), p.logx, p.logy);
 
   plcol0(1);
   plwidth(1.0);
-  const bool x_named = p.heat && !p.heat->x_categories.empty();
-  const bool y_named = p.heat && !p.heat->y_categories.empty();
   const std::string xopt = std::string(x_named ? "bc" : "bcnst") + (p.logx ? "l" : "");
   const std::string yopt = std::string(y_named ? "bc" : "bcnstv") + (p.logy ? "l" : "");
   plbox(xopt.c_str(), 0, 0, yopt.c_str(), 0, 0);
@@ -286,12 +339,13 @@ void draw_panel(const Panel& p, PLINT first_colour) {
              1.0, p.heat->y_categories[i].c_str());
   }
   plschr(0, 1.0);
-  pllab(p.xlabel.c_str(), p.ylabel.c_str(), p.title.c_str());
-  draw_legend(p, first_colour);
+  pllab(p.xlabel.c_str(), "", p.title.c_str());
+  plmtex("l", ytitle, 0.5, 0.5, p.ylabel.c_str());
+  const double viewport_width = w - right - left * char_height;
+  draw_legend(p, first_colour, legend > 0 ? legend_gap : kNaN, viewport_width, char_height);
   if (p.heat)
-    draw_colour_bar(p.heat->label, colour_range.first, colour_range.second,
-                    w - right + 2.0 * char_height, w - right + 3.5 * char_height, 4.5 * char_height,
-                    h - 5.0 * char_height);
+    draw_colour_bar(p.heat->label, colours.first, colours.second, w - right + 2.0 * char_height,
+                    w - right + 3.5 * char_height, 4.5 * char_height, h - 5.0 * char_height);
 }
 
 // Opens a PLplot stream on `tmp`: the pngcairo driver, a width×height page, cmap0 from r, g, b
@@ -354,6 +408,8 @@ void save_png(const std::vector<Panel>& panels, int columns, const std::string& 
   plssub(columns, rows);
   plinit();
   plfontld(1);
+  plsxax(kTickDigits, 0);
+  plsyax(kTickDigits, 0);
   for (size_t i = 0; i < panels.size(); ++i) draw_panel(panels[i], first_colour[i]);
   end_page(tmp, path);
 }

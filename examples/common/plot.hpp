@@ -3,7 +3,8 @@
 //
 // - a Panel is one set of axes: title, axis labels, ranges (linear or log), an optional
 //   heat map with its colour bar and contour lines, and any number of Series (lines,
-//   dashed lines, dots) with a legend of the labelled ones;
+//   dashed lines, dots) with a legend of the labelled ones, in a corner or outside the axes;
+//   tick labels in fixed point, without a separate ×10ⁿ exponent, from 10⁻⁷ to 10⁹;
 // - a heat map can also be a table as a figure: named categories on both axes and the
 //   value printed in each cell;
 // - save_png writes one panel, or several on a grid of `columns`, as a PNG;
@@ -75,6 +76,9 @@ struct Panel {
   std::optional<HeatMap> heat{};
   std::vector<Series> series{};
   bool legend_bottom = false;  ///< legend at the bottom right instead of the top right
+  /// Legend to the right of the axes (and of a colour bar), top or bottom aligned, the axes
+  /// narrowed to make room for it: for curves that leave no corner free.
+  bool legend_outside = false;
 };
 
 /// One panel as a `width`×`height` PNG. Throws tg::IoError if the file is not written,

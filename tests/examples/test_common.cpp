@@ -130,6 +130,41 @@ TEST(ExamplesPlot, WritesAPngAndNamesInconsistentData) {
   EXPECT_FALSE(fs::exists(dir / "a.png") || fs::exists(dir / "b.png") || fs::exists(dir / "c.png"));
 }
 
+TEST(ExamplesPlot, LegendOutsideTheAxesBesideAColourBar) {
+  // Curves in the thousands (tick labels in fixed point, the y title moved clear of them) and
+  // the legend beside the axes and the colour bar, top and bottom aligned.
+  const fs::path dir = scratch("plot_legend_outside");
+  plot::Panel p{.title = "t", .xlabel = "σ", .ylabel = "log p̂#dσ#u", .legend_outside = true};
+  p.heat = plot::HeatMap{.nx = 2,
+                         .ny = 2,
+                         .x0 = 0,
+                         .x1 = 1,
+                         .y0 = -2100,
+                         .y1 = -100,
+                         .values = {0, 1, 2, 3},
+                         .label = "v"};
+  p.series.push_back({.x = {0, 0.5, 1}, .y = {-2000, -150, -700}, .label = "validation"});
+  p.series.push_back(
+      {.x = {0.5}, .y = {-150}, .label = "test, at the chosen σ", .mark = plot::Mark::Dots});
+  for (bool bottom : {false, true}) {
+    p.legend_bottom = bottom;
+    const fs::path file = dir / (bottom ? "bottom.png" : "top.png");
+    plot::save_png(p, file.string(), 500, 300);
+    const std::string png = read(file);
+    ASSERT_GE(png.size(), 24u);
+    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+    // IHDR's width and height, big-endian, right after the chunk's length and type.
+    auto u32 = [&](size_t at) {
+      uint32_t v = 0;
+      for (size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(png[at + i]);
+      return v;
+    };
+    EXPECT_EQ(png.substr(12, 4), "IHDR");
+    EXPECT_EQ(u32(16), 500u);
+    EXPECT_EQ(u32(20), 300u);
+  }
+}
+
 TEST(ExamplesPlot, ImageGridWritesASquarePngAndNamesBadSizes) {
   const fs::path dir = scratch("image_grid");
   // Three 2×3 images on a 2×2 grid (the last cell stays empty).
