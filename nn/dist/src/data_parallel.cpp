@@ -216,9 +216,11 @@ void DataParallel::synchronize_gradients() {
       const Bucket& b = s.buckets[param.bucket];
       Tensor mean = empty(param.tensor.shape(), b.dtype);
       visit_dtype(b.dtype, [&]<class T>() {
-        const T* sum = reinterpret_cast<const T*>(b.buffer.data()) + param.offset;
-        T* out = mean.data<T>();
-        for (int64_t k = 0; k < mean.numel(); ++k) out[k] = sum[k] / static_cast<T>(ranks);
+        const T* __restrict sum = reinterpret_cast<const T*>(b.buffer.data()) + param.offset;
+        T* __restrict out = mean.data<T>();
+        const int64_t n = mean.numel();  // hoisted: numel() is out of line
+        const T divisor = static_cast<T>(ranks);
+        for (int64_t k = 0; k < n; ++k) out[k] = sum[k] / divisor;
       });
       param.tensor.set_grad(mean);
     }
