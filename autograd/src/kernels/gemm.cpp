@@ -101,10 +101,7 @@ inline void transpose_8x8(const float* src, int64_t lds, float* dst, int64_t ldd
     _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
   }
 }
-constexpr bool kHasTranspose8x8 = true;
-#else
-constexpr bool kHasTranspose8x8 = false;
-inline void transpose_8x8(const float*, int64_t, float*, int64_t) {}
+#define TG_GEMM_HAS_TRANSPOSE_8X8 1
 #endif
 
 /// Packs a panel of W lines (rows of op(A), or columns of op(B)) [q0, q0 + W) × depth
@@ -136,13 +133,15 @@ void pack_panel(bool runs_along_lines, const T* src, int64_t ld, int64_t extent,
     return;
   }
   int64_t p_done = 0;
-  if constexpr (std::is_same_v<T, float> && W % 8 == 0 && kHasTranspose8x8) {
+#ifdef TG_GEMM_HAS_TRANSPOSE_8X8
+  if constexpr (std::is_same_v<T, float> && W % 8 == 0) {
     if (lines == W) {
       for (; p_done + 8 <= kc; p_done += 8)
         for (int64_t g = 0; g < W; g += 8)
           transpose_8x8(src + (q0 + g) * ld + p0 + p_done, ld, dst + p_done * W + g, W);
     }
   }
+#endif
   for (int64_t q = 0; q < lines; ++q) {
     const T* s = src + (q0 + q) * ld + p0;
     for (int64_t p = p_done; p < kc; ++p) dst[p * W + q] = s[p];
