@@ -29,7 +29,6 @@ struct Bucket {
   std::vector<std::byte> buffer{};
   std::size_t waiting = 0;  ///< parameters whose gradient has not arrived this step
   MPI_Request request = MPI_REQUEST_NULL;
-  bool started = false;
 };
 
 /// FNV-1a over the layout: names, shapes, dtypes and bucket boundaries.
@@ -116,7 +115,12 @@ struct DataParallel::State {
     detail::check(MPI_Iallreduce(MPI_IN_PLACE, b.buffer.data(), static_cast<int>(b.numel),
                                  detail::mpi_type(b.dtype), MPI_SUM, MPI_COMM_WORLD, &b.request),
                   kOp, "MPI_Iallreduce");
-    b.started = true;
+  }
+
+  /// Where parameter `p`'s gradient goes in its bucket's buffer.
+  std::byte* slot(const Param& p) {
+    Bucket& b = buckets[p.bucket];
+    return b.buffer.data() + static_cast<std::size_t>(p.offset) * itemsize(b.dtype);
   }
 
   /// Lets MPI move the started sums along while backward goes on.
@@ -138,11 +142,9 @@ struct DataParallel::State {
           kOp, p.name));
     p.ready = true;
     if (world_size() == 1) return;  // the mean over one rank is its own gradient
-    Bucket& b = buckets[p.bucket];
     const Tensor g = p.tensor.grad();
-    std::memcpy(b.buffer.data() + static_cast<std::size_t>(p.offset) * itemsize(b.dtype),
-                g.impl()->data(), g.nbytes());
-    --b.waiting;
+    std::memcpy(slot(p), g.impl()->data(), g.nbytes());
+    --buckets[p.bucket].waiting;
     while (next_to_start < buckets.size() && buckets[next_to_start].waiting == 0) {
       start(next_to_start);
       started_now.push_back(next_to_start++);
@@ -189,8 +191,7 @@ void DataParallel::synchronize_gradients() {
     const Tensor g = p.tensor.grad();
     counts[i] = g.defined() ? 1 : 0;
     if (p.ready) continue;
-    Bucket& b = s.buckets[p.bucket];
-    std::byte* at = b.buffer.data() + static_cast<std::size_t>(p.offset) * itemsize(b.dtype);
+    std::byte* at = s.slot(p);
     if (g.defined())
       std::memcpy(at, g.impl()->data(), g.nbytes());
     else
@@ -226,10 +227,7 @@ void DataParallel::synchronize_gradients() {
     }
     param.ready = false;
   }
-  for (Bucket& b : s.buckets) {
-    b.waiting = b.params.size();
-    b.started = false;
-  }
+  for (Bucket& b : s.buckets) b.waiting = b.params.size();
   s.next_to_start = 0;
   s.started_last_step = std::move(s.started_now);
   s.started_now.clear();
