@@ -1,7 +1,5 @@
 #include "accumulate_grad.hpp"
 
-#include <tbb/task_arena.h>
-
 #include "tapegrad/autograd/grad_mode.hpp"
 #include "tapegrad/autograd/leaf_hooks.hpp"
 #include "tapegrad/autograd/ops/elementwise.hpp"
@@ -15,10 +13,9 @@ namespace tg {
 // in-place update of `.grad` cannot reach the other tensor. Concurrent passes are
 // serialised by the leaf's mutex.
 //
-// The sum runs inside tbb::this_task_arena::isolate: the add kernel may use
-// parallel_for, and a thread waiting in it may otherwise steal another backward task
-// (e.g. from a parallel_for of per-worker passes) that accumulates into the same leaf
-// and blocks on the mutex this thread already holds: a self-deadlock.
+// The add kernel may use parallel_for while the mutex is held; a thread waiting in it
+// never steals another pass that would block on the same mutex (Note [Kernels wait only
+// for their own work]).
 //
 // Then the leaf's hooks run (leaf_hooks.hpp), outside the lock.
 TensorList AccumulateGrad::apply(TensorList&& grads) {
@@ -27,15 +24,13 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   NoGradGuard no_grad;
   {
     std::lock_guard<std::mutex> lock(leaf_->grad_mutex);
-    tbb::this_task_arena::isolate([&] {
-      if (!leaf_->grad.defined()) {
-        leaf_->grad = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1
-                          ? g.detach()
-                          : g.clone().detach();
-      } else {
-        leaf_->grad = (leaf_->grad + g).detach();
-      }
-    });
+    if (!leaf_->grad.defined()) {
+      leaf_->grad = g.impl_ptr().use_count() == 1 && g.impl()->storage.use_count() == 1
+                        ? g.detach()
+                        : g.clone().detach();
+    } else {
+      leaf_->grad = (leaf_->grad + g).detach();
+    }
   }
   detail::run_leaf_hooks(leaf_);  // after the lock: a hook may read leaf.grad()
   return {};

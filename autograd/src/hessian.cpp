@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include "sequence_numbering.hpp"
 #include "tapegrad/autograd/engine.hpp"
@@ -148,18 +149,21 @@ Tensor jacobian_trace(const Tensor& s, const Tensor& x, const HessianTraceOption
   // The products share s's graph (a node may run in several passes at once, Note [Grad mode
   // is thread-local]); with create_graph each records its own graph, numbered per task.
   const detail::ParallelNumbering numbering(dims);
-  tbb::parallel_for(int64_t{0}, dims, [&](int64_t d) {
-    const auto numbered = numbering.task(d);  // Note [Sequence numbers in parallel tasks]
-    Tensor e = one_hot_rows(rows, dims, x.dtype(), [d](int64_t) { return d; });
-    Tensor h = grad({s}, {x},
-                    {.grad_outputs = {e},
-                     .retain_graph = true,
-                     .create_graph = options.create_graph,
-                     .allow_unused = true})[0];
-    // Set explicitly: a TBB worker may have grad mode off.
-    AutoGradMode mode(options.create_graph);
-    columns[static_cast<size_t>(d)] =
-        h.defined() ? slice(h, 1, d, d + 1) : zeros({rows, 1}, x.dtype());
+  // Note [Kernels wait only for their own work] (kernels/parallel_for.hpp)
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_for(int64_t{0}, dims, [&](int64_t d) {
+      const auto numbered = numbering.task(d);  // Note [Sequence numbers in parallel tasks]
+      Tensor e = one_hot_rows(rows, dims, x.dtype(), [d](int64_t) { return d; });
+      Tensor h = grad({s}, {x},
+                      {.grad_outputs = {e},
+                       .retain_graph = true,
+                       .create_graph = options.create_graph,
+                       .allow_unused = true})[0];
+      // Set explicitly: a TBB worker may have grad mode off.
+      AutoGradMode mode(options.create_graph);
+      columns[static_cast<size_t>(d)] =
+          h.defined() ? slice(h, 1, d, d + 1) : zeros({rows, 1}, x.dtype());
+    });
   });
   // Summed in dimension order, whatever order the tasks finished in.
   AutoGradMode mode(options.create_graph);

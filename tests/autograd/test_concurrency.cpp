@@ -92,6 +92,25 @@ TEST(Concurrency, ConcurrentBackwardIntoALargeSharedLeaf) {
   for (float v : w.grad().to_vector<float>()) ASSERT_EQ(v, 2.0f * kPasses);
 }
 
+// Note [Kernels wait only for their own work]: a thread waiting inside a kernel run with
+// grad mode off must not pick up another iteration of the caller's loop and run it with
+// grad mode off too.
+TEST(Concurrency, ATaskStolenWhileAKernelWaitsKeepsItsGradMode) {
+  Tensor w = tg::ones({1 << 18}, tg::kFloat32).requires_grad_();
+  constexpr int kTasks = 64;
+  std::vector<int> recorded(kTasks, -1);
+  tbb::parallel_for(0, kTasks, [&](int k) {
+    if (k % 2 == 0) {
+      tg::NoGradGuard off;
+      (void)tg::exp(w).sum();  // parallel kernels, waited for with grad mode off
+    } else {
+      recorded[static_cast<size_t>(k)] = (w * 2.0f).requires_grad() ? 1 : 0;
+    }
+  });
+  for (int k = 1; k < kTasks; k += 2)
+    EXPECT_EQ(recorded[static_cast<size_t>(k)], 1) << "task " << k;
+}
+
 TEST(Concurrency, PassesOverOneRetainedGraphRunConcurrently) {
   tg::Generator gen(5);
   Tensor x = tg::randn({6, 3}, gen, tg::kFloat64).requires_grad_();

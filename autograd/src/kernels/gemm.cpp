@@ -242,7 +242,8 @@ void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T 
       return;
     }
     detail::ensure_threads_configured();
-    tbb::parallel_for(int64_t{0}, count, body);
+    // Note [Kernels wait only for their own work]
+    tbb::this_task_arena::isolate([&] { tbb::parallel_for(int64_t{0}, count, body); });
   };
   for (int64_t jc = 0; jc < n; jc += B::NC) {
     const int64_t nc = std::min(B::NC, n - jc);

@@ -14,6 +14,14 @@
 // one partial result per block into its own slot and combine the slots in index order.
 // Hence elementwise results are bit-identical and reductions deterministic for any
 // number of threads (tests/autograd/test_kernels.cpp checks both).
+//
+// Note [Kernels wait only for their own work]
+// Every parallel loop of a kernel runs inside tbb::this_task_arena::isolate. Without it a
+// thread waiting for the loop's last block may steal an unrelated task, e.g. another
+// iteration of a user's parallel_for over backward passes, and run it with this thread's
+// state: grad mode off (a backward without create_graph), the sequence counter of this
+// graph, a leaf's accumulation mutex held. The stolen pass would then record no graph, or
+// deadlock on that mutex (tests/autograd/test_concurrency.cpp).
 #pragma once
 // GCC 12 reports the `_mm512_undefined_*()` placeholders inside its own AVX-512 intrinsics
 // as uninitialised once xsimd inlines them (GCC bug 105593, fixed in GCC 13). The
@@ -26,6 +34,7 @@
 #endif
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -86,12 +95,14 @@ void parallel_range(int64_t n, int64_t grain, F&& body) {
   ensure_threads_configured();
   const int64_t g = (grain + kAlign - 1) / kAlign * kAlign;
   const int64_t blocks = (n + g - 1) / g;
-  tbb::parallel_for(
-      tbb::blocked_range<int64_t>(0, blocks, 1),
-      [&](const tbb::blocked_range<int64_t>& rb) {
-        body(rb.begin() * g, std::min(rb.end() * g, n));
-      },
-      tbb::static_partitioner());
+  tbb::this_task_arena::isolate([&] {  // Note [Kernels wait only for their own work]
+    tbb::parallel_for(
+        tbb::blocked_range<int64_t>(0, blocks, 1),
+        [&](const tbb::blocked_range<int64_t>& rb) {
+          body(rb.begin() * g, std::min(rb.end() * g, n));
+        },
+        tbb::static_partitioner());
+  });
 }
 
 /// Calls body(i) for i in [0, count), in parallel if count * cost_each > grain.
@@ -103,10 +114,12 @@ void parallel_items(int64_t count, int64_t cost_each, int64_t grain, F&& body) {
   }
   ensure_threads_configured();
   const int64_t per_task = std::max<int64_t>(1, grain / std::max<int64_t>(cost_each, 1));
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, count, per_task),
-                    [&](const tbb::blocked_range<int64_t>& rb) {
-                      for (int64_t i = rb.begin(); i < rb.end(); ++i) body(i);
-                    });
+  tbb::this_task_arena::isolate([&] {  // Note [Kernels wait only for their own work]
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, count, per_task),
+                      [&](const tbb::blocked_range<int64_t>& rb) {
+                        for (int64_t i = rb.begin(); i < rb.end(); ++i) body(i);
+                      });
+  });
 }
 
 /// y[i] = f(x[i]) for i in [begin, end) with a vector functor f; the tail goes through a
