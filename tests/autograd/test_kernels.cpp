@@ -79,10 +79,13 @@ void check_gemm(const GemmCase& g, uint64_t seed) {
       ASSERT_TRUE(bit_equal(std::vector<T>{c[i * ldc + j]}, std::vector<T>{c0[i * ldc + j]}));
 }
 
-const std::vector<std::array<int64_t, 3>> kGemmShapes = {
-    {1, 1, 1},     {1, 7, 3},     {5, 1, 9},    {2, 3, 5},     {7, 13, 17},
-    {13, 31, 29},  {12, 32, 8},   {24, 64, 16}, {37, 101, 53}, {97, 33, 300},
-    {200, 70, 11}, {1, 257, 600}, {251, 3, 1},  {64, 64, 64},  {130, 259, 513}};
+const std::vector<std::array<int64_t, 3>>
+    kGemmShapes =
+        {
+            {1, 1, 1},      {1, 7, 3},     {5, 1, 9},    {2, 3, 5},     {7, 13, 17},
+            {13, 31, 29},   {12, 32, 8},   {24, 64, 16}, {37, 101, 53}, {97, 33, 300},
+            {200, 70, 11},  {1, 257, 600}, {251, 3, 1},  {64, 64, 64},  {130, 259, 513},
+            {203, 61, 150}, {61, 203, 150}};  // split by rows, by columns (one part per thread)
 
 template <class T>
 void gemm_sweep() {
@@ -116,6 +119,27 @@ TEST(KernelsGemm, BitIdenticalAcrossThreadCounts) {
     return c;
   };
   EXPECT_TRUE(bit_equal(with_threads(1, run), with_threads(2, run)));
+}
+
+// Note [One fork for a small product]: a product split into one part per thread, by rows
+// or by columns, in every transpose, gives the bits of the undivided one.
+TEST(KernelsGemm, SplitProductsAreBitIdenticalAcrossThreadCounts) {
+  for (const auto& [m, n, kk] : std::vector<std::array<int64_t, 3>>{
+           {203, 61, 150}, {61, 203, 150}, {128, 128, 128}, {256, 128, 128}, {100, 7, 700}})
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = (t & 1) != 0, tb = (t & 2) != 0;
+      const auto a = random_vec<float>(m * kk, 5), b = random_vec<float>(kk * n, 6);
+      const auto c0 = random_vec<float>(m * n, 7);
+      auto run = [&] {
+        auto c = c0;
+        k::gemm<float>(ta, tb, m, n, kk, 0.5f, a.data(), ta ? m : kk, b.data(), tb ? kk : n, 2.f,
+                       c.data(), n);
+        return c;
+      };
+      const auto one = with_threads(1, run);
+      EXPECT_TRUE(bit_equal(one, with_threads(2, run))) << m << "x" << n << "x" << kk << " t" << t;
+      EXPECT_TRUE(bit_equal(one, with_threads(3, run))) << m << "x" << n << "x" << kk << " t" << t;
+    }
 }
 
 // ---- unary --------------------------------------------------------------------------------

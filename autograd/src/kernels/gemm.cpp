@@ -224,14 +224,17 @@ void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
 
 /// Below this many multiply-adds a GEMM runs on the calling thread.
 constexpr int64_t kSerialMacs = int64_t{1} << 18;  // 64×64×64
+/// Up to this many, a parallel GEMM is split once into one serial product per thread
+/// (Note [One fork for a small product]).
+constexpr int64_t kSplitMacs = int64_t{1} << 22;  // 256×128×128
 
+/// The blocked product; `serial`: every loop on the calling thread.
 template <class T>
 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc, bool serial) {
   using B = Blocking<T>;
   constexpr int MR = B::MR, NV = B::NV;
   constexpr int64_t NR = B::NR;
-  const bool serial = m * n * k <= kSerialMacs;
   const int64_t m_panels = (m + MR - 1) / MR;
   const int64_t nc_max = std::min(n, B::NC), kc_max = std::min(k, B::KC);
   auto apack = alloc_packed<T>(m_panels * MR * kc_max, m, n, k);
@@ -280,6 +283,42 @@ void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T 
       });
     }
   }
+}
+
+// Note [One fork for a small product]
+// The blocked product forks and joins twice per depth block (packing, then tiles). At the
+// sizes of a 128-wide MLP (a 128×128×128 product takes ~65 µs on one core) each fork costs
+// a hand-off to the other thread, and a thread that is slow to take its share leaves the
+// caller to do it alone: perf of gan2d at two threads found the second thread spinning
+// with almost no GEMM samples. Such products are instead split once into one part per
+// thread: rows (whole MR panels) when m >= n, else columns (whole NR panels), each a serial
+// blocked product that packs its own operands (the shared operand is packed once per
+// part, a few percent more work). The parts' micro-tiles are the undivided product's, and
+// each element still sums over k in order, so the bits do not change.
+template <class T>
+void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc, int parts) {
+  using B = Blocking<T>;
+  const bool by_rows = m >= n;
+  const int64_t extent = by_rows ? m : n, unit = by_rows ? int64_t{B::MR} : B::NR;
+  const int64_t units = (extent + unit - 1) / unit;
+  const int64_t per_part = (units + parts - 1) / parts * unit;
+  const int64_t count = (extent + per_part - 1) / per_part;
+  detail::ensure_threads_configured();
+  tbb::this_task_arena::isolate([&] {  // Note [Kernels wait only for their own work]
+    tbb::parallel_for(
+        int64_t{0}, count,
+        [&](int64_t part) {
+          const int64_t lo = part * per_part, len = std::min(extent, lo + per_part) - lo;
+          if (by_rows)  // rows lo.. of op(A) and of C
+            packed_gemm(trans_a, trans_b, len, n, k, alpha, a + (trans_a ? lo : lo * lda), lda, b,
+                        ldb, beta, c + lo * ldc, ldc, true);
+          else  // columns lo.. of op(B) and of C
+            packed_gemm(trans_a, trans_b, m, len, k, alpha, a, lda, b + (trans_b ? lo * ldb : lo),
+                        ldb, beta, c + lo, ldc, true);
+        },
+        tbb::static_partitioner());
+  });
 }
 
 /// Small GEMMs (at most kSmallMacs multiply-adds, at most kSmallCols columns) skip the
@@ -377,7 +416,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 #else
   if (n <= kSmallCols && m * n * k <= kSmallMacs)
     return small_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const int64_t macs = m * n * k;
+  const int threads = tg::get_num_threads();
+  if (macs > kSerialMacs && macs <= kSplitMacs && threads > 1)
+    return split_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+  packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, macs <= kSerialMacs);
 #endif
 }
 
