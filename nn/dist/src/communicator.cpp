@@ -69,7 +69,7 @@ void check(int code, std::string_view op, std::string_view call) {
 // large all-reduce moves in fragments, each needing a call, so the wait polls without
 // sleeping for its first second (a sleep between tests throttled a 10 MB sum to 1 GB/s),
 // and only then sleeps between tests, so that a stalled rank does not hold a core.
-void wait(MPI_Request& request, std::string_view op, std::string_view what) {
+void wait(MPI_Request& request, std::string_view op, const std::function<std::string()>& what) {
   const auto start = std::chrono::steady_clock::now();
   const auto spin_until = start + std::chrono::seconds(1);
   const auto deadline = start + g_timeout;
@@ -82,7 +82,7 @@ void wait(MPI_Request& request, std::string_view op, std::string_view what) {
       throw TimeoutError(fmt::format(
           "{}: {} did not complete within {} ms on {}: another rank failed, stopped, or "
           "called a different collective",
-          op, what, g_timeout.count(), where()));
+          op, what(), g_timeout.count(), where()));
     if (now > spin_until)
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     else
@@ -193,7 +193,8 @@ void all_reduce_sum(Tensor& t) {
   detail::check(MPI_Iallreduce(MPI_IN_PLACE, t.impl()->data(), static_cast<int>(t.numel()),
                                detail::mpi_type(t.dtype()), MPI_SUM, MPI_COMM_WORLD, &request),
                 op, "MPI_Iallreduce");
-  detail::wait(request, op, fmt::format("the sum of a {} {}", name(t.dtype()), t.shape().str()));
+  detail::wait(request, op,
+               [&] { return fmt::format("the sum of a {} {}", name(t.dtype()), t.shape().str()); });
   t.bump_version();
 }
 
@@ -208,8 +209,9 @@ void broadcast(Tensor& t, int root) {
   detail::check(MPI_Ibcast(t.impl()->data(), static_cast<int>(t.numel()),
                            detail::mpi_type(t.dtype()), root, MPI_COMM_WORLD, &request),
                 op, "MPI_Ibcast");
-  detail::wait(request, op,
-               fmt::format("the broadcast of a {} {}", name(t.dtype()), t.shape().str()));
+  detail::wait(request, op, [&] {
+    return fmt::format("the broadcast of a {} {}", name(t.dtype()), t.shape().str());
+  });
   t.bump_version();
 }
 
@@ -232,7 +234,8 @@ std::string broadcast_string(const std::string& s, int root) {
     detail::check(MPI_Ibcast(bytes.data(), static_cast<int>(bytes.size()), MPI_CHAR, root,
                              MPI_COMM_WORLD, &request),
                   op, "MPI_Ibcast");
-    detail::wait(request, op, fmt::format("the broadcast of {} bytes", bytes.size()));
+    detail::wait(request, op,
+                 [&] { return fmt::format("the broadcast of {} bytes", bytes.size()); });
   }
   return std::string(bytes.begin(), bytes.end());
 }

@@ -204,9 +204,10 @@ void DataParallel::synchronize_gradients() {
                 kOp, "MPI_Iallreduce");
   for (std::size_t i = 0; i < s.buckets.size(); ++i) {
     Bucket& b = s.buckets[i];
-    detail::wait(b.request, kOp,
-                 fmt::format("the all-reduce of bucket {} of {} ({} parameters, {})", i,
-                             s.buckets.size(), b.params.size(), megabytes(b.buffer.size())));
+    detail::wait(b.request, kOp, [&] {
+      return fmt::format("the all-reduce of bucket {} of {} ({} parameters, {})", i,
+                         s.buckets.size(), b.params.size(), megabytes(b.buffer.size()));
+    });
   }
   detail::wait(flags_request, kOp, "the all-reduce of which parameters have gradients");
 

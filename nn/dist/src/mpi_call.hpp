@@ -3,6 +3,8 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,8 +17,12 @@ namespace tg::dist::detail {
 void check(int code, std::string_view op, std::string_view call);
 
 /// Waits for `request` until timeout(); TimeoutError "`op` ... did not complete" past it.
-/// `what` describes the collective for the message (e.g. "bucket 2 of 3, 1.5 MB").
-void wait(MPI_Request& request, std::string_view op, std::string_view what);
+/// `what` describes the collective for the message (e.g. "bucket 2 of 3, 1.5 MB"); it is
+/// called only then, so a wait that succeeds formats nothing.
+void wait(MPI_Request& request, std::string_view op, const std::function<std::string()>& what);
+inline void wait(MPI_Request& request, std::string_view op, std::string_view what) {
+  wait(request, op, [what] { return std::string(what); });
+}
 
 /// Every rank's `mine` (the same length on every rank), rank after rank.
 std::vector<int64_t> all_gather(const std::vector<int64_t>& mine, std::string_view op,
