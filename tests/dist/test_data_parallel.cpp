@@ -4,8 +4,10 @@
 // order, which is what two ranks compute).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <numeric>
+#include <thread>
 
 #include "checks.hpp"
 #include "tapegrad/autograd.hpp"
@@ -189,6 +191,40 @@ TEST(DataParallel, ASecondBackwardBeforeSynchronizingIsAnError) {
   (*net)(x).sum().backward();
   ddp.synchronize_gradients();
   EXPECT_TRUE(net->parameters()[0].grad().defined());
+}
+
+// Note [Abandoned collectives]: rank 1 joins late, so rank 0's sums are still in flight
+// when its wrapper is destroyed without synchronize_gradients(). Their buffers must outlive
+// the wrapper, and the ranks' collectives stay matched afterwards.
+TEST(DataParallel, AWrapperDestroyedMidStepKeepsItsSumsAliveAndTheWorldGoesOn) {
+  auto net = mlp({3, 16, 16, 1}, 11, tg::kFloat32);
+  const Tensor x = tg::ones({4, 3});
+  testing::internal::CaptureStderr();
+  {
+    dist::DataParallel ddp(net, {.bucket_bytes = 300});  // three buckets
+    if (dist::rank() == 1) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    net->zero_grad();
+    (*net)(x).sum().backward();  // starts every bucket
+  }
+  const std::string err = testing::internal::GetCapturedStderr();
+  if (dist::rank() == 0) {
+    EXPECT_NE(err.find("rank 0 of 2: DataParallel destroyed with 3 all-reduces in flight"),
+              std::string::npos)
+        << err;
+  }
+  Tensor t = tg::full({5}, 1.0 + dist::rank());
+  dist::all_reduce_sum(t);
+  EXPECT_EQ(t.to_vector<float>(), std::vector<float>(5, 3.0f));
+  dist::DataParallel again(net, {.bucket_bytes = 300});
+  // The abandoned step's gradient, local and never averaged: the same on both ranks.
+  const auto local = net->parameters()[0].grad().to_vector<float>();
+  net->zero_grad();
+  ((*net)(x).sum() * (1.0f + static_cast<float>(dist::rank()))).backward();
+  again.synchronize_gradients();
+  // The mean over ranks of (1 + r)·g is 1.5·g.
+  const auto mean = net->parameters()[0].grad().to_vector<float>();
+  ASSERT_EQ(mean.size(), local.size());
+  for (std::size_t i = 0; i < mean.size(); ++i) EXPECT_FLOAT_EQ(mean[i], 1.5f * local[i]) << i;
 }
 
 TEST(DataParallel, ABackwardThatRecordsItselfIsAveragedLikeAnyOther) {

@@ -24,6 +24,21 @@ std::terminate_handler g_previous_terminate = nullptr;
 
 std::string where() { return fmt::format("rank {} of {}", g_rank, g_world_size); }
 
+/// Note [Abandoned collectives] (mpi_call.hpp).
+struct Abandoned {
+  MPI_Request request;
+  std::vector<std::byte> buffer;
+};
+std::vector<Abandoned> g_abandoned;
+
+/// Frees the buffers of the abandoned collectives that have completed.
+void reap_abandoned() {
+  std::erase_if(g_abandoned, [](Abandoned& a) {
+    int done = 0;
+    return MPI_Test(&a.request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done != 0;
+  });
+}
+
 void require_initialized(std::string_view op) {
   if (!g_initialized)
     throw DistError(fmt::format(
@@ -70,6 +85,7 @@ void check(int code, std::string_view op, std::string_view call) {
 // sleeping for its first second (a sleep between tests throttled a 10 MB sum to 1 GB/s),
 // and only then sleeps between tests, so that a stalled rank does not hold a core.
 void wait(MPI_Request& request, std::string_view op, const std::function<std::string()>& what) {
+  if (!g_abandoned.empty()) reap_abandoned();
   const auto start = std::chrono::steady_clock::now();
   const auto spin_until = start + std::chrono::seconds(1);
   const auto deadline = start + g_timeout;
@@ -88,6 +104,14 @@ void wait(MPI_Request& request, std::string_view op, const std::function<std::st
     else
       std::this_thread::yield();
   }
+}
+
+void abandon(MPI_Request request, std::vector<std::byte> buffer) {
+  if (!g_initialized) {  // MPI is finalised: nothing can wait for it, so the buffer stays
+    new std::vector<std::byte>(std::move(buffer));  // deliberately never freed
+    return;
+  }
+  g_abandoned.push_back({request, std::move(buffer)});
 }
 
 std::vector<int64_t> all_gather(const std::vector<int64_t>& mine, std::string_view op,
@@ -134,6 +158,17 @@ Environment::~Environment() {
   if (std::uncaught_exceptions() > uncaught_at_start_)
     abort_job("an exception is unwinding through tg::dist::Environment");
   std::set_terminate(g_previous_terminate);
+  // Note [Abandoned collectives]: finish them first; one another rank never joined is
+  // reported and left to MPI_Finalize.
+  std::vector<Abandoned> pending = std::move(g_abandoned);  // wait() reaps g_abandoned
+  g_abandoned.clear();
+  for (Abandoned& a : pending) {
+    try {
+      detail::wait(a.request, "tg::dist::Environment", "a collective abandoned by its owner");
+    } catch (const Error& e) {
+      std::fprintf(stderr, "tg::dist: %s\n", e.what());
+    }
+  }
   g_initialized = false;
   MPI_Finalize();
 }

@@ -56,6 +56,23 @@ struct DataParallel::State {
   std::vector<std::size_t> started_now, started_last_step;
   std::vector<LeafHook> hooks;
 
+  /// Sums still in flight (destroyed mid-step) keep their buffers alive elsewhere (Note
+  /// [Abandoned collectives]).
+  ~State() {
+    std::size_t in_flight = 0;
+    for (Bucket& b : buckets)
+      if (b.request != MPI_REQUEST_NULL) {
+        detail::abandon(b.request, std::move(b.buffer));
+        ++in_flight;
+      }
+    if (in_flight > 0)
+      fmt::print(stderr,
+                 "tg::dist: rank {} of {}: DataParallel destroyed with {} all-reduces in flight "
+                 "(no synchronize_gradients() after backward); their buffers are kept until "
+                 "they complete\n",
+                 rank(), world_size(), in_flight);
+  }
+
   void lay_out(const nn::Module& module, std::size_t bucket_bytes) {
     const nn::NamedTensors named = module.named_parameters();
     for (auto it = named.rbegin(); it != named.rend(); ++it) {  // Note [Gradient buckets]

@@ -2,6 +2,7 @@
 #pragma once
 #include <mpi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,6 +24,14 @@ void wait(MPI_Request& request, std::string_view op, const std::function<std::st
 inline void wait(MPI_Request& request, std::string_view op, std::string_view what) {
   wait(request, op, [what] { return std::string(what); });
 }
+
+/// Note [Abandoned collectives]: a started non-blocking collective whose owner is
+/// destroyed before waiting for it (an exception through backward, a DataParallel dropped
+/// mid-step) may still write into its buffer, and MPI forbids freeing or cancelling a
+/// collective's request. The owner hands both over here: the buffer lives until the
+/// request completes, which every later wait on this rank checks, and the Environment's
+/// destructor waits for them (up to timeout()) before MPI_Finalize.
+void abandon(MPI_Request request, std::vector<std::byte> buffer);
 
 /// Every rank's `mine` (the same length on every rank), rank after rank.
 std::vector<int64_t> all_gather(const std::vector<int64_t>& mine, std::string_view op,
