@@ -65,10 +65,16 @@ struct ScalableDeleter {
   void operator()(void* p) const { scalable_aligned_free(p); }
 };
 
-/// `count` values for packing one operand of an [m, k] @ [k, n] product; a MemoryError
-/// names the product.
+/// The [m, k] @ [k, n] product a call computes, named when a packing buffer cannot be had
+/// (the whole product, also when a part of it asked).
+struct Product {
+  int64_t m, n, k;
+};
+
+/// `count` values for packing one operand of `product`; a MemoryError names the product.
 template <class T>
-std::unique_ptr<T[], ScalableDeleter> alloc_packed(int64_t count, int64_t m, int64_t n, int64_t k) {
+std::unique_ptr<T[], ScalableDeleter> alloc_packed(int64_t count, Product product) {
+  const auto [m, n, k] = product;
   const size_t bytes = (static_cast<size_t>(count) * sizeof(T) + 63) / 64 * 64;
   try {
     void* p = tg::detail::allocate_aligned(bytes == 0 ? 64 : bytes, 64, "its packing buffer");
@@ -228,17 +234,19 @@ constexpr int64_t kSerialMacs = int64_t{1} << 18;  // 64×64×64
 /// (Note [One fork for a small product]).
 constexpr int64_t kSplitMacs = int64_t{1} << 22;  // 256×128×128
 
-/// The blocked product; `serial`: every loop on the calling thread.
+/// The blocked product; `serial`: every loop on the calling thread. `whole`: the product
+/// this one is part of, for messages.
 template <class T>
 void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc, bool serial) {
+                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc, bool serial,
+                 Product whole) {
   using B = Blocking<T>;
   constexpr int MR = B::MR, NV = B::NV;
   constexpr int64_t NR = B::NR;
   const int64_t m_panels = (m + MR - 1) / MR;
   const int64_t nc_max = std::min(n, B::NC), kc_max = std::min(k, B::KC);
-  auto apack = alloc_packed<T>(m_panels * MR * kc_max, m, n, k);
-  auto bpack = alloc_packed<T>((nc_max + NR - 1) / NR * NR * kc_max, m, n, k);
+  auto apack = alloc_packed<T>(m_panels * MR * kc_max, whole);
+  auto bpack = alloc_packed<T>((nc_max + NR - 1) / NR * NR * kc_max, whole);
   auto run = [serial](int64_t count, auto&& body) {
     if (serial || count == 1) {
       for (int64_t i = 0; i < count; ++i) body(i);
@@ -312,10 +320,10 @@ void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
           const int64_t lo = part * per_part, len = std::min(extent, lo + per_part) - lo;
           if (by_rows)  // rows lo.. of op(A) and of C
             packed_gemm(trans_a, trans_b, len, n, k, alpha, a + (trans_a ? lo : lo * lda), lda, b,
-                        ldb, beta, c + lo * ldc, ldc, true);
+                        ldb, beta, c + lo * ldc, ldc, true, {m, n, k});
           else  // columns lo.. of op(B) and of C
             packed_gemm(trans_a, trans_b, m, len, k, alpha, a, lda, b + (trans_b ? lo * ldb : lo),
-                        ldb, beta, c + lo, ldc, true);
+                        ldb, beta, c + lo, ldc, true, {m, n, k});
         },
         tbb::static_partitioner());
   });
@@ -366,7 +374,7 @@ void small_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
   constexpr int64_t W = detail::kWidth<T>;
   constexpr int MB = 6;
   const int64_t np = (n + W - 1) / W * W;
-  auto bp = alloc_packed<T>(k * np, m, n, k);
+  auto bp = alloc_packed<T>(k * np, {m, n, k});
   for (int64_t p = 0; p < k; ++p)
     for (int64_t j = 0; j < np; ++j)
       bp[p * np + j] = j >= n ? T(0) : trans_b ? b[j * ldb + p] : b[p * ldb + j];
@@ -420,7 +428,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
   const int threads = tg::get_num_threads();
   if (macs > kSerialMacs && macs <= kSplitMacs && threads > 1)
     return split_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
-  packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, macs <= kSerialMacs);
+  packed_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, macs <= kSerialMacs,
+              {m, n, k});
 #endif
 }
 
