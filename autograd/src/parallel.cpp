@@ -5,6 +5,7 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -14,7 +15,8 @@ namespace {
 
 std::mutex g_mutex;
 std::unique_ptr<tbb::global_control> g_control;  // guarded by g_mutex
-int g_threads = 0;                               // guarded by g_mutex; 0 = not yet set
+// Written under g_mutex; read without it, since every GEMM asks (0 = not yet set).
+std::atomic<int> g_threads{0};
 
 int default_threads() {
   if (const char* env = std::getenv("TAPEGRAD_NUM_THREADS")) {
@@ -29,7 +31,7 @@ void apply_locked(int n) {
   g_control.reset();  // at most one of ours alive: TBB takes the minimum over all
   g_control = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     static_cast<std::size_t>(n));
-  g_threads = n;
+  g_threads.store(n, std::memory_order_release);
 }
 
 }  // namespace
@@ -40,9 +42,10 @@ void set_num_threads(int n) {
 }
 
 int get_num_threads() {
+  if (const int n = g_threads.load(std::memory_order_acquire); n != 0) return n;
   std::lock_guard lock(g_mutex);
-  if (g_threads == 0) apply_locked(default_threads());
-  return g_threads;
+  if (g_threads.load(std::memory_order_relaxed) == 0) apply_locked(default_threads());
+  return g_threads.load(std::memory_order_relaxed);
 }
 
 }  // namespace tg

@@ -252,9 +252,7 @@ void packed_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T 
       for (int64_t i = 0; i < count; ++i) body(i);
       return;
     }
-    detail::ensure_threads_configured();
-    // Note [Kernels wait only for their own work]
-    tbb::this_task_arena::isolate([&] { tbb::parallel_for(int64_t{0}, count, body); });
+    detail::fork_join(int64_t{0}, count, body);
   };
   for (int64_t jc = 0; jc < n; jc += B::NC) {
     const int64_t nc = std::min(B::NC, n - jc);
@@ -312,21 +310,18 @@ void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
   const int64_t units = (extent + unit - 1) / unit;
   const int64_t per_part = (units + parts - 1) / parts * unit;
   const int64_t count = (extent + per_part - 1) / per_part;
-  detail::ensure_threads_configured();
-  tbb::this_task_arena::isolate([&] {  // Note [Kernels wait only for their own work]
-    tbb::parallel_for(
-        int64_t{0}, count,
-        [&](int64_t part) {
-          const int64_t lo = part * per_part, len = std::min(extent, lo + per_part) - lo;
-          if (by_rows)  // rows lo.. of op(A) and of C
-            packed_gemm(trans_a, trans_b, len, n, k, alpha, a + (trans_a ? lo : lo * lda), lda, b,
-                        ldb, beta, c + lo * ldc, ldc, true, {m, n, k});
-          else  // columns lo.. of op(B) and of C
-            packed_gemm(trans_a, trans_b, m, len, k, alpha, a, lda, b + (trans_b ? lo * ldb : lo),
-                        ldb, beta, c + lo, ldc, true, {m, n, k});
-        },
-        tbb::static_partitioner());
-  });
+  detail::fork_join(
+      int64_t{0}, count,
+      [&](int64_t part) {
+        const int64_t lo = part * per_part, len = std::min(extent, lo + per_part) - lo;
+        if (by_rows)  // rows lo.. of op(A) and of C
+          packed_gemm(trans_a, trans_b, len, n, k, alpha, a + (trans_a ? lo : lo * lda), lda, b,
+                      ldb, beta, c + lo * ldc, ldc, true, {m, n, k});
+        else  // columns lo.. of op(B) and of C
+          packed_gemm(trans_a, trans_b, m, len, k, alpha, a, lda, b + (trans_b ? lo * ldb : lo),
+                      ldb, beta, c + lo, ldc, true, {m, n, k});
+      },
+      tbb::static_partitioner());
 }
 
 /// Small GEMMs (at most kSmallMacs multiply-adds, at most kSmallCols columns) skip the

@@ -16,8 +16,9 @@
 // number of threads (tests/autograd/test_kernels.cpp checks both).
 //
 // Note [Kernels wait only for their own work]
-// Every parallel loop of a kernel runs inside tbb::this_task_arena::isolate. Without it a
-// thread waiting for the loop's last block may steal an unrelated task, e.g. another
+// Every parallel loop of a kernel runs inside tbb::this_task_arena::isolate (fork_join
+// below is the only fork). Without it a thread waiting for the loop's last block may
+// steal an unrelated task, e.g. another
 // iteration of a user's parallel_for over backward passes, and run it with this thread's
 // state: grad mode off (a backward without create_graph), the sequence counter of this
 // graph, a leaf's accumulation mutex held. The stolen pass would then record no graph, or
@@ -84,6 +85,14 @@ inline void ensure_threads_configured() {
   (void)configured;
 }
 
+/// tbb::parallel_for(args...), the one way kernels fork: with TAPEGRAD_NUM_THREADS applied,
+/// and waiting only for its own tasks (Note [Kernels wait only for their own work]).
+template <class... Args>
+void fork_join(const Args&... args) {
+  ensure_threads_configured();
+  tbb::this_task_arena::isolate([&] { tbb::parallel_for(args...); });
+}
+
 /// Calls body(begin, end) on sub-ranges of [0, n) whose boundaries are multiples of
 /// `grain` (rounded up to kAlign); serially when n <= grain.
 template <class F>
@@ -92,17 +101,14 @@ void parallel_range(int64_t n, int64_t grain, F&& body) {
     if (n > 0) body(int64_t{0}, n);
     return;
   }
-  ensure_threads_configured();
   const int64_t g = (grain + kAlign - 1) / kAlign * kAlign;
   const int64_t blocks = (n + g - 1) / g;
-  tbb::this_task_arena::isolate([&] {  // Note [Kernels wait only for their own work]
-    tbb::parallel_for(
-        tbb::blocked_range<int64_t>(0, blocks, 1),
-        [&](const tbb::blocked_range<int64_t>& rb) {
-          body(rb.begin() * g, std::min(rb.end() * g, n));
-        },
-        tbb::static_partitioner());
-  });
+  fork_join(
+      tbb::blocked_range<int64_t>(0, blocks, 1),
+      [&](const tbb::blocked_range<int64_t>& rb) {
+        body(rb.begin() * g, std::min(rb.end() * g, n));
+      },
+      tbb::static_partitioner());
 }
 
 /// Calls body(i) for i in [0, count), in parallel if count * cost_each > grain.
@@ -112,14 +118,11 @@ void parallel_items(int64_t count, int64_t cost_each, int64_t grain, F&& body) {
     for (int64_t i = 0; i < count; ++i) body(i);
     return;
   }
-  ensure_threads_configured();
   const int64_t per_task = std::max<int64_t>(1, grain / std::max<int64_t>(cost_each, 1));
-  tbb::this_task_arena::isolate([&] {  // Note [Kernels wait only for their own work]
-    tbb::parallel_for(tbb::blocked_range<int64_t>(0, count, per_task),
-                      [&](const tbb::blocked_range<int64_t>& rb) {
-                        for (int64_t i = rb.begin(); i < rb.end(); ++i) body(i);
-                      });
-  });
+  fork_join(tbb::blocked_range<int64_t>(0, count, per_task),
+            [&](const tbb::blocked_range<int64_t>& rb) {
+              for (int64_t i = rb.begin(); i < rb.end(); ++i) body(i);
+            });
 }
 
 /// y[i] = f(x[i]) for i in [begin, end) with a vector functor f; the tail goes through a
