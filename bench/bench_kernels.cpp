@@ -46,8 +46,13 @@ void gemm_args(benchmark::internal::Benchmark* b) {
     for (int64_t s : {64, 256, 1024, 2048}) b->Args({s, s, s, 0, 0, threads});
     // MLP layers Y = X W with X [batch, in], W [in, out]: forward X·W, backward
     // dX = dY·Wᵀ (trans_b) and dW = Xᵀ·dY (trans_a).
-    for (auto [batch, in, out] :
-         {std::array<int64_t, 3>{256, 512, 512}, {100, 784, 1200}, {100, 1200, 1200}}) {
+    // gan_toy's narrow first and last layers (2 → 512, 512 → 2, 512 → 1) included.
+    for (auto [batch, in, out] : {std::array<int64_t, 3>{256, 512, 512},
+                                  {256, 2, 512},
+                                  {256, 512, 2},
+                                  {256, 512, 1},
+                                  {100, 784, 1200},
+                                  {100, 1200, 1200}}) {
       b->Args({batch, out, in, 0, 0, threads});
       b->Args({batch, in, out, 0, 1, threads});
       b->Args({in, out, batch, 1, 0, threads});

@@ -49,7 +49,8 @@ Tensor generate(std::string_view op, const Shape& shape, Dtype dtype, Generator&
   const uint64_t base = gen.advance(per_value * static_cast<uint64_t>(t.numel()));
   visit_any_dtype(dtype, [&]<class T>() {
     T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(value_at(base, i));
+    const int64_t n = t.numel();
+    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(value_at(base, i));
   });
   return t;
 }
@@ -68,7 +69,8 @@ Tensor rand(const Shape& shape, Generator& gen, Dtype dtype, double low, double 
   visit_dtype(dtype, [&]<class T>() {
     const T top = static_cast<T>(high), below = std::nextafter(top, static_cast<T>(low));
     T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i)
+    const int64_t n = t.numel();
+    for (int64_t i = 0; i < n; ++i)
       if (p[i] >= top) p[i] = below;
   });
   return t;

@@ -170,7 +170,14 @@ void where(const T* cond, const T* a, const T* b, T* out, int64_t n) {
 
 template <class T>
 void broadcast_to(const T* x, const Shape& sx, T* y, const Shape& so) {
-  // x + 0 with broadcasting is exactly a broadcast copy.
+  // A row repeated down the leading axes (a bias [out] into [rows, out]): row copies.
+  const int64_t inner = so.rank() > 0 ? so[so.rank() - 1] : 1;
+  if (sx.rank() > 0 && inner > 0 && sx[sx.rank() - 1] == inner && sx.numel() == inner) {
+    detail::parallel_items(so.numel() / inner, inner, detail::kGrainCheap,
+                           [&](int64_t row) { std::copy_n(x, inner, y + row * inner); });
+    return;
+  }
+  // Otherwise x + 0 with broadcasting is exactly a broadcast copy.
   const T zero = T(0);
   zip(
       x, sx, &zero, Shape{}, y, so, detail::kGrainCheap, [](Vec<T> v, Vec<T>) { return v; },

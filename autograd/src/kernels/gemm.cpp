@@ -16,10 +16,11 @@
 
 #include <tbb/scalable_allocator.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
-#include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -325,19 +326,31 @@ void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
 }
 
 /// Small GEMMs (at most kSmallMacs multiply-adds, at most kSmallCols columns) skip the
-/// blocked machinery, whose packing of A, edge tiles and fixed 12×32 tiles cost more than
+/// blocked machinery, whose packing of A, edge tiles and fixed 6×16 tiles cost more than
 /// the arithmetic at these sizes (the GAN layers: n = 1 or 2 outputs, k = 2 inputs).
-/// op(B) is packed once into k rows of n columns padded to the vector width; each row of
-/// C is then Σₚ A(i, p)·op(B)[p, :] accumulated in p order: one fixed chain of FMAs per
-/// element chosen by the shape alone, so still thread-count invariant.
+/// op(B) is packed once into panels of W columns (k rows each, zero-padded) by the blocked
+/// product's pack_panel; each row of C is then Σₚ A(i, p)·op(B)[p, :] accumulated in p
+/// order: one fixed chain of FMAs per element chosen by the shape alone, so still
+/// thread-count invariant.
 constexpr int64_t kSmallMacs = int64_t{1} << 17;
 constexpr int64_t kSmallCols = 256;
 
+/// The widest block of small_gemm, in vectors: MB × NB accumulators, NB B vectors and one
+/// broadcast A value must fit the vector registers, as in Blocking (6 × 4 + 4 + 1 = 29 of
+/// AVX-512's 32; 6 × 2 + 2 + 1 = 15 of AVX2's 16). A 6 × 4 block on AVX2 spilled half its
+/// accumulators to the stack every step (perf annotate, gan_small).
+#if defined(__AVX512F__)
+constexpr int kSmallMaxNB = 4;
+#else
+constexpr int kSmallMaxNB = 2;
+#endif
+
 /// One block of small_gemm: C[i0 : i0 + MB, j0 : j0 + NB·W] with MB·NB accumulators in
-/// registers (independent FMA chains, so the loop is not bound by the FMA latency).
+/// registers (independent FMA chains, so the loop is not bound by the FMA latency). `bp`
+/// is the packed panel of column j0; the next panels follow every k·W values.
 template <class T, int MB, int NB>
-void small_gemm_block(bool trans_a, int64_t i0, int64_t j0, int64_t n, int64_t k, int64_t np,
-                      T alpha, const T* a, int64_t lda, const T* bp, T beta, T* c, int64_t ldc) {
+void small_gemm_block(bool trans_a, int64_t i0, int64_t j0, int64_t n, int64_t k, T alpha,
+                      const T* a, int64_t lda, const T* bp, T beta, T* c, int64_t ldc) {
   using V = Vec<T>;
   constexpr int64_t W = detail::kWidth<T>;
   V acc[MB][NB];
@@ -345,15 +358,21 @@ void small_gemm_block(bool trans_a, int64_t i0, int64_t j0, int64_t n, int64_t k
     for (int v = 0; v < NB; ++v) acc[r][v] = V(T(0));
   const int64_t sa_i = trans_a ? 1 : lda, sa_p = trans_a ? lda : 1;  // A(i, p) strides
   for (int64_t p = 0; p < k; ++p) {
-    const T* row = bp + p * np + j0;
     V bv[NB];
-    for (int v = 0; v < NB; ++v) bv[v] = V::load_aligned(row + v * W);
+    for (int v = 0; v < NB; ++v) bv[v] = V::load_aligned(bp + (v * k + p) * W);
     for (int r = 0; r < MB; ++r) {
       const V av(a[(i0 + r) * sa_i + p * sa_p]);
       for (int v = 0; v < NB; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
     }
   }
   const int64_t j1 = std::min(n, j0 + NB * W);
+  if (beta == T(0) && j1 - j0 == NB * W) {  // whole vectors: the same α·Σ, stored directly
+    const V va(alpha);
+    for (int r = 0; r < MB; ++r)
+      for (int v = 0; v < NB; ++v)
+        (va * acc[r][v]).store_unaligned(c + (i0 + r) * ldc + j0 + v * W);
+    return;
+  }
   for (int r = 0; r < MB; ++r) {
     alignas(64) T out[NB * W];
     for (int v = 0; v < NB; ++v) acc[r][v].store_aligned(out + v * W);
@@ -363,35 +382,29 @@ void small_gemm_block(bool trans_a, int64_t i0, int64_t j0, int64_t n, int64_t k
   }
 }
 
+/// small_gemm_block<T, MB, v> for v = 1 … kSmallMaxNB vectors, at index v − 1.
+template <class T, int MB, size_t... V>
+constexpr auto small_gemm_blocks(std::index_sequence<V...>) {
+  return std::array{&small_gemm_block<T, MB, static_cast<int>(V) + 1>...};
+}
+
 template <class T>
 void small_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                 int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   constexpr int64_t W = detail::kWidth<T>;
   constexpr int MB = 6;
-  const int64_t np = (n + W - 1) / W * W;
-  auto bp = alloc_packed<T>(k * np, {m, n, k});
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t j = 0; j < np; ++j)
-      bp[p * np + j] = j >= n ? T(0) : trans_b ? b[j * ldb + p] : b[p * ldb + j];
-  // Blocks of 6 rows × up to 4 vectors (24 accumulators), then single rows.
+  const int64_t panels = (n + W - 1) / W;
+  auto bp = alloc_packed<T>(panels * k * W, {m, n, k});
+  for (int64_t q = 0; q < panels; ++q)
+    pack_b_panel<T, W>(trans_b, b, ldb, n, 0, k, q * W, bp.get() + q * k * W);
+  // Blocks of 6 rows × up to kSmallMaxNB vectors, then single rows.
   auto row_block = [&]<int R>(int64_t i0) {
-    for (int64_t j0 = 0; j0 < np; j0 += 4 * W) {
-      const auto args =
-          std::make_tuple(trans_a, i0, j0, n, k, np, alpha, a, lda, bp.get(), beta, c, ldc);
-      switch (std::min<int64_t>(4, (np - j0) / W)) {
-        case 1:
-          std::apply(small_gemm_block<T, R, 1>, args);
-          break;
-        case 2:
-          std::apply(small_gemm_block<T, R, 2>, args);
-          break;
-        case 3:
-          std::apply(small_gemm_block<T, R, 3>, args);
-          break;
-        default:
-          std::apply(small_gemm_block<T, R, 4>, args);
-          break;
-      }
+    static constexpr auto kBlocks =
+        small_gemm_blocks<T, R>(std::make_index_sequence<kSmallMaxNB>{});
+    for (int64_t q = 0; q < panels; q += kSmallMaxNB) {
+      const int64_t vectors = std::min<int64_t>(kSmallMaxNB, panels - q);
+      kBlocks[vectors - 1](trans_a, i0, q * W, n, k, alpha, a, lda, bp.get() + q * k * W, beta, c,
+                           ldc);
     }
   };
   int64_t i = 0;
